@@ -1,0 +1,46 @@
+# Quick start: `make dev` (build and preview the example site) and `make test` (the whole suite).
+# Both create .venv and install everything they need on a machine with Python 3.11+ and make.
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXAMPLE ?= examples/site
+PORT ?= 8000
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: dev build test test-fast bench lint tools clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+dev: $(STAMP)
+	$(BIN)/pressroom build $(EXAMPLE) --out build/site
+
+build: dev
+
+# Tools some tests need beyond Python (Java for the HTML validator, Chromium for the browser test,
+# the SAM CLI for template checks). Each is installed where the machine allows; tests that still
+# lack one skip with the reason.
+tools: $(STAMP)
+	@bash scripts/install-tools.sh
+
+test: $(STAMP) tools
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check layers functions tests
+
+clean:
+	rm -rf build .pytest_cache .aws-sam

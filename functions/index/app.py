@@ -1,0 +1,17 @@
+"""Index function: a batch of posts-table stream records becomes one rebuild of the listings it touches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pressroom.handlers import rebuild_listings
+from pressroom.observability import observability
+
+logger, tracer, metrics = observability()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: Any) -> dict:
+    return rebuild_listings(event.get("Records", []))

@@ -1,0 +1,26 @@
+"""Render function: S3 object events from the render queue become article pages and index entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from pressroom.handlers import render_record
+from pressroom.observability import observability
+
+logger, tracer, metrics = observability()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def publish_record(record: SQSRecord) -> Any:
+    return render_record(record.body, metrics)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: Any) -> dict:
+    return process_partial_response(event=event, record_handler=publish_record, processor=processor, context=context)

@@ -1,0 +1,31 @@
+"""boto3 clients: created lazily, cached per service and endpoint, never at import time."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str, str], Any] = {}
+
+
+def client(service: str) -> Any:
+    """A cached client for `service`, keyed by region and endpoint so stacks never share one by mistake."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    cache_key = (service, region, endpoint)
+    with _lock:
+        found = _clients.get(cache_key)
+        if found is None:
+            import boto3  # provided by the Lambda runtime; imported late to keep cold starts light
+
+            found = boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint or None)
+            _clients[cache_key] = found
+        return found
+
+
+def reset_clients() -> None:
+    """Forget every cached client (the local stack calls this between deployments)."""
+    with _lock:
+        _clients.clear()

@@ -1,0 +1,75 @@
+"""Builds the runtime settings of a function from its environment mapping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pressroom.errors import ConfigurationError
+
+DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Config:
+    """What a Pressroom function needs to know about its deployment."""
+
+    content_bucket: str
+    site_bucket: str
+    posts_table: str
+    render_queue_url: str | None = None
+    distribution_id: str | None = None
+    scheduler_group: str | None = None
+    scheduler_role_arn: str | None = None
+    scheduler_target_arn: str | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    fixed_now: datetime | None = None
+
+    def now(self) -> datetime:
+        """The pipeline's clock: real UTC time, or the fixed instant a local stack injects."""
+        return self.fixed_now or datetime.now(UTC)
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is not set; the template sets it for each function")
+    return value
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def from_environ(env: Mapping[str, str] | None = None) -> Config:
+    """Settings from an environment mapping (default: the process environment)."""
+    env = os.environ if env is None else env
+    raw_limit = env.get("MAX_UPLOAD_BYTES", "").strip()
+    try:
+        limit = int(raw_limit) if raw_limit else DEFAULT_MAX_UPLOAD_BYTES
+    except ValueError as exc:
+        raise ConfigurationError(f"MAX_UPLOAD_BYTES must be a whole number, got {raw_limit!r}") from exc
+    raw_now = _optional(env, "PRESSROOM_NOW")
+    fixed_now = None
+    if raw_now:
+        try:
+            fixed_now = datetime.fromisoformat(raw_now)
+        except ValueError as exc:
+            raise ConfigurationError(f"PRESSROOM_NOW must be an ISO 8601 instant, got {raw_now!r}") from exc
+        if fixed_now.tzinfo is None:
+            fixed_now = fixed_now.replace(tzinfo=UTC)
+    return Config(
+        content_bucket=_required(env, "CONTENT_BUCKET"),
+        site_bucket=_required(env, "SITE_BUCKET"),
+        posts_table=_required(env, "POSTS_TABLE"),
+        render_queue_url=_optional(env, "RENDER_QUEUE_URL"),
+        distribution_id=_optional(env, "DISTRIBUTION_ID"),
+        scheduler_group=_optional(env, "SCHEDULER_GROUP"),
+        scheduler_role_arn=_optional(env, "SCHEDULER_ROLE_ARN"),
+        scheduler_target_arn=_optional(env, "SCHEDULER_TARGET_ARN"),
+        max_upload_bytes=limit,
+        fixed_now=fixed_now,
+    )

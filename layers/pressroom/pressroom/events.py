@@ -1,0 +1,61 @@
+"""Object events as the render function receives them: EventBridge S3 events, or the pipeline's own tasks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+SEQUENCER_WIDTH = 32
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    """Something happened to `key`: an upload or delete (with S3's sequencer), or a task of the pipeline."""
+
+    key: str
+    action: str  # "put" | "delete" | "publish" (scheduled or fan-out re-render) | "listing"
+    sequencer: str = ""
+    version_id: str = ""
+    etag: str = ""
+
+    @property
+    def forced(self) -> bool:
+        """Tasks carry no sequencer: they re-run the key's current state."""
+        return self.action in ("publish", "listing")
+
+
+def normalize_sequencer(value: str) -> str:
+    """S3 sequencers are hexadecimal numbers of varying length: pad so string order is numeric order."""
+    value = (value or "").strip().lower()
+    if not value:
+        return ""
+    int(value, 16)  # a malformed sequencer is an error, not an order
+    return value.rjust(SEQUENCER_WIDTH, "0")
+
+
+def task_message(key: str, action: str = "publish") -> str:
+    """The body of a queue message asking the render function to re-run `key`."""
+    return json.dumps({"source": "pressroom", "action": action, "key": key}, sort_keys=True)
+
+
+def parse_body(body: str | dict[str, Any]) -> ObjectEvent | None:
+    """An ObjectEvent from an SQS message body; None for events that are not inputs (tags, test events)."""
+    data = json.loads(body) if isinstance(body, str) else body
+    if data.get("source") == "pressroom":
+        return ObjectEvent(key=str(data["key"]), action=str(data.get("action", "publish")))
+    if data.get("source") != "aws.s3":
+        return None
+    kind = data.get("detail-type")
+    detail = data.get("detail", {})
+    obj = detail.get("object", {})
+    if kind == "Object Created":
+        action = "put"
+    elif kind == "Object Deleted":
+        action = "delete"
+    else:
+        return None
+    return ObjectEvent(
+        key=str(obj["key"]), action=action, sequencer=normalize_sequencer(str(obj.get("sequencer", ""))),
+        version_id=str(obj.get("version-id", "")), etag=str(obj.get("etag", "")),
+    )

@@ -1,0 +1,41 @@
+"""What the Lambda handlers call: one function per handler, building its services per configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pressroom import config as config_module
+from pressroom.config import Config
+from pressroom.events import parse_body
+from pressroom.pipeline import Listings, Outcome, Publisher, Services, affected_by
+
+_services: dict[Config, Services] = {}
+
+
+def services(cfg: Config | None = None) -> Services:
+    """Services for the current environment, reused across warm invocations with the same settings."""
+    cfg = cfg or config_module.from_environ()
+    found = _services.get(cfg)
+    if found is None:
+        found = _services[cfg] = Services(cfg)
+    found._site = None  # settings are read once per invocation: a new site.yaml applies at once
+    return found
+
+
+def reset() -> None:
+    _services.clear()
+
+
+def render_record(body: str, metrics: Any = None) -> Outcome | None:
+    """Handle one render-queue message (an S3 object event or a pipeline task)."""
+    event = parse_body(body)
+    if event is None:
+        return None
+    return Publisher(services(), metrics=metrics).handle(event)
+
+
+def rebuild_listings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Handle one batch of posts-table stream records: one rebuild of every listing page they touch."""
+    written = Listings(services()).rebuild(affected_by(records))
+    return {"written": len(written)}

@@ -1,0 +1,232 @@
+"""The DynamoDB posts index: source state, published posts, listing entries and counters.
+
+One table, keys `pk`/`sk`, every query by key (never a scan):
+  SRC#<content key> / SRC           state of one upload: sequencer, status, slug, errors, first publication
+  POST#<slug>       / POST          the published post (its stream records drive the listing rebuilds)
+  FEED              / <utc>#<slug>  every public post, newest first: home, feeds, recent.json
+  MONTH#<yyyy-mm>   / <utc>#<slug>  one month: archive page, sitemap part
+  TAG#<tag-slug>    / <utc>#<slug>  one tag: tag page and tag-year pages
+  COUNT             / MONTH#<yyyy-mm> or TAGYEAR#<tag-slug>#<yyyy>   post counts, to list months and years
+  SLUG#<slug>       / <content key> every upload claiming a slug; the key that sorts first owns it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from pressroom.model import Post
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+MAX_TRANSACTION_ITEMS = 100
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def sort_key(post: Post) -> str:
+    return post.date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "#" + post.slug
+
+
+def month_id(post: Post) -> str:
+    return f"{post.date.year:04d}-{post.date.month:02d}"
+
+
+@dataclass
+class SourceState:
+    """What the index knows of one upload."""
+
+    key: str
+    sequencer: str = ""
+    status: str = ""
+    slug: str = ""
+    first_published: str = ""
+    version_id: str = ""
+    etag: str = ""
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    winner: str = ""
+    scheduled_for: str = ""
+    exists: bool = False
+
+    def to_item(self) -> dict[str, Any]:
+        return to_item({
+            "pk": f"SRC#{self.key}", "sk": "SRC", "key": self.key, "sequencer": self.sequencer,
+            "status": self.status, "slug": self.slug, "first_published": self.first_published,
+            "version_id": self.version_id, "etag": self.etag, "errors": self.errors, "winner": self.winner,
+            "scheduled_for": self.scheduled_for,
+        })
+
+
+def listing_entries(post: Post) -> list[dict[str, Any]]:
+    """The listing items one post puts in the table (its feed, month and tag entries)."""
+    data = post.to_dict()
+    sk = sort_key(post)
+    entries = [{"pk": "FEED", "sk": sk, **data}, {"pk": f"MONTH#{month_id(post)}", "sk": sk, **data}]
+    entries += [{"pk": f"TAG#{slug}", "sk": sk, "tag": tag, **data} for tag, slug in zip(post.tags, post.tag_slugs,
+                                                                                        strict=True)]
+    return entries
+
+
+def counters(post: Post) -> list[str]:
+    return [f"MONTH#{month_id(post)}"] + [f"TAGYEAR#{s}#{post.date.year:04d}" for s in post.tag_slugs]
+
+
+class PostsIndex:
+    """Reads and writes the posts table; every read is a key lookup or a query."""
+
+    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
+        self.db = dynamodb
+        self.table = table
+
+    # --- reads ---------------------------------------------------------------------------------------
+
+    def source(self, key: str) -> SourceState:
+        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": f"SRC#{key}", "sk": "SRC"}),
+                                ConsistentRead=True).get("Item")
+        if not item:
+            return SourceState(key)
+        data = from_item(item)
+        return SourceState(
+            key=key, sequencer=str(data.get("sequencer", "")), status=str(data.get("status", "")),
+            slug=str(data.get("slug", "")), first_published=str(data.get("first_published", "")),
+            version_id=str(data.get("version_id", "")), etag=str(data.get("etag", "")),
+            errors=list(data.get("errors", [])), winner=str(data.get("winner", "")),
+            scheduled_for=str(data.get("scheduled_for", "")), exists=True,
+        )
+
+    def post(self, slug: str) -> Post | None:
+        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": f"POST#{slug}", "sk": "POST"}),
+                                ConsistentRead=True).get("Item")
+        return Post.from_dict(from_item(item)) if item else None
+
+    def _query(self, pk: str, *, limit: int | None = None, newest_first: bool = True,
+               prefix: str | None = None) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table, "ScanIndexForward": not newest_first,
+            "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :p)" if prefix else ""),
+            "ExpressionAttributeValues": to_item({":pk": pk, **({":p": prefix} if prefix else {})}),
+        }
+        found: list[dict[str, Any]] = []
+        while True:
+            if limit is not None:
+                kwargs["Limit"] = limit - len(found)
+            page = self.db.query(**kwargs)
+            found += [from_item(i) for i in page.get("Items", [])]
+            last = page.get("LastEvaluatedKey")
+            if not last or (limit is not None and len(found) >= limit):
+                return found
+            kwargs["ExclusiveStartKey"] = last
+
+    def newest(self, limit: int) -> list[Post]:
+        return [Post.from_dict(i) for i in self._query("FEED", limit=limit)]
+
+    def month(self, year: int, month: int) -> list[Post]:
+        return [Post.from_dict(i) for i in self._query(f"MONTH#{year:04d}-{month:02d}")]
+
+    def tag(self, tag_slug: str, *, limit: int | None = None, year: int | None = None) -> tuple[str, list[Post]]:
+        """The tag's display name and its posts, newest first (one year, or the newest `limit`)."""
+        items = self._query(f"TAG#{tag_slug}", limit=limit, prefix=f"{year:04d}" if year else None)
+        name = str(items[0]["tag"]) if items else tag_slug
+        return name, [Post.from_dict(i) for i in items]
+
+    def months(self) -> list[tuple[int, int]]:
+        """Months that have posts, newest first."""
+        rows = self._query("COUNT", prefix="MONTH#")
+        found = [(int(r["sk"][6:10]), int(r["sk"][11:13])) for r in rows if int(r.get("n", 0)) > 0]
+        return sorted(found, reverse=True)
+
+    def tag_years(self, tag_slug: str) -> list[int]:
+        rows = self._query("COUNT", prefix=f"TAGYEAR#{tag_slug}#")
+        return sorted((int(str(r["sk"]).rsplit("#", 1)[1]) for r in rows if int(r.get("n", 0)) > 0), reverse=True)
+
+    def claimants(self, slug: str, limit: int = 2) -> list[str]:
+        """Content keys claiming `slug`, in the order that decides who owns it."""
+        return [str(r["sk"]) for r in self._query(f"SLUG#{slug}", limit=limit, newest_first=False)]
+
+    # --- writes --------------------------------------------------------------------------------------
+
+    def claim(self, slug: str, key: str) -> None:
+        self.db.put_item(TableName=self.table, Item=to_item({"pk": f"SLUG#{slug}", "sk": key}))
+
+    def release(self, slug: str, key: str) -> None:
+        self.db.delete_item(TableName=self.table, Key=to_item({"pk": f"SLUG#{slug}", "sk": key}))
+
+    def save_source(self, state: SourceState, *, expected_sequencer: str | None) -> bool:
+        """Store a source's state unless a newer event has already been recorded; False when stale."""
+        return self.commit(state, expected_sequencer=expected_sequencer)
+
+    def commit(self, state: SourceState, *, expected_sequencer: str | None, old: Post | None = None,
+               new: Post | None = None) -> bool:
+        """One transaction: the source's state, and the post moving from `old` to `new` (either may be None).
+
+        The condition on the stored sequencer makes a stale or concurrent older event fail instead of
+        overwriting what a newer one wrote. Returns False when the condition failed.
+        """
+        ops: list[dict[str, Any]] = []
+        src = {"Put": {"TableName": self.table, "Item": state.to_item()}}
+        if expected_sequencer is None:
+            src["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            src["Put"]["ConditionExpression"] = "sequencer = :seq"
+            src["Put"]["ExpressionAttributeValues"] = to_item({":seq": expected_sequencer})
+        ops.append(src)
+        ops += self._post_ops(old, new)
+        if len(ops) > MAX_TRANSACTION_ITEMS:
+            raise ValueError("too many index changes for one transaction")
+        try:
+            self.db.transact_write_items(TransactItems=ops)
+        except self.db.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons", [])
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
+
+    def _post_ops(self, old: Post | None, new: Post | None) -> list[dict[str, Any]]:
+        if old == new:
+            return []
+        ops: list[dict[str, Any]] = []
+        old_entries = {(e["pk"], e["sk"]): e for e in (listing_entries(old) if old else [])}
+        new_entries = {(e["pk"], e["sk"]): e for e in (listing_entries(new) if new else [])}
+        if old and (not new or old.slug != new.slug):
+            ops.append({"Delete": {"TableName": self.table, "Key": to_item({"pk": f"POST#{old.slug}", "sk": "POST"})}})
+        if new:
+            ops.append({"Put": {"TableName": self.table,
+                                "Item": to_item({"pk": f"POST#{new.slug}", "sk": "POST", **new.to_dict()})}})
+        for pk_sk in old_entries.keys() - new_entries.keys():
+            ops.append({"Delete": {"TableName": self.table, "Key": to_item({"pk": pk_sk[0], "sk": pk_sk[1]})}})
+        for pk_sk, entry in new_entries.items():
+            if old_entries.get(pk_sk) != entry:
+                ops.append({"Put": {"TableName": self.table, "Item": to_item(entry)}})
+        delta: dict[str, int] = {}
+        for name in counters(old) if old else []:
+            delta[name] = delta.get(name, 0) - 1
+        for name in counters(new) if new else []:
+            delta[name] = delta.get(name, 0) + 1
+        for name, change in sorted(delta.items()):
+            if change:
+                ops.append({"Update": {"TableName": self.table, "Key": to_item({"pk": "COUNT", "sk": name}),
+                                       "UpdateExpression": "ADD n :d",
+                                       "ExpressionAttributeValues": to_item({":d": change})}})
+        return ops
+
+    def delete_source(self, key: str) -> None:
+        self.db.delete_item(TableName=self.table, Key=to_item({"pk": f"SRC#{key}", "sk": "SRC"}))
+
+    def source_keys(self, keys: Iterable[str]) -> list[SourceState]:
+        return [self.source(k) for k in keys]

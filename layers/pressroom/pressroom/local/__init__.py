@@ -1,0 +1,642 @@
+"""The local stack: the project's own template deployed into an embedded moto, with events delivered in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import itertools
+import json
+import logging
+import os
+import sys
+import threading
+import uuid
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pressroom.local.template import EventMapping, LocalTemplate, prepare
+
+REGION = "us-east-1"
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+}
+_stack_numbers = itertools.count(1)
+_env_lock = threading.RLock()
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The folder holding template.yaml: the given/current folder, else the copy that ships with pressroom."""
+    start = Path(start or Path.cwd())
+    if (start / "template.yaml").is_file():
+        return start
+    shipped = Path(__file__).resolve().parents[3]  # the project checkout of an editable install
+    if (shipped / "template.yaml").is_file():
+        return shipped
+    bundled = Path(__file__).resolve().parent / "project"
+    if (bundled / "template.yaml").is_file():
+        return bundled
+    raise FileNotFoundError(f"no template.yaml in {start} and none shipped with pressroom")
+
+
+@dataclass
+class _LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = ""
+    invoked_function_arn: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    function_version: str = "$LATEST"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+class Function:
+    """One Lambda function of the template, run in-process under its own environment."""
+
+    def __init__(self, stack: Stack, logical_id: str, folder: Path, config: dict[str, Any]) -> None:
+        self.stack = stack
+        self.logical_id = logical_id
+        self.folder = folder
+        self.name = config["FunctionName"]
+        self.arn = config["FunctionArn"]
+        self.environment = {k: str(v) for k, v in config.get("Environment", {}).get("Variables", {}).items()}
+        handler = str(config.get("Handler", "app.lambda_handler"))
+        self.module_name, self.handler_name = handler.rsplit(".", 1)
+        self._module: ModuleType | None = None
+        self.invocations = 0
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PRESSROOM_"))}
+        env.update(_FAKE_CREDENTIALS)
+        env.update(self.environment)
+        env.update({"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "false",
+                    "AWS_LAMBDA_FUNCTION_NAME": self.name})
+        if self.stack.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = self.stack.endpoint_url
+        now = self.stack.now()
+        if now is not None:
+            env["PRESSROOM_NOW"] = now.isoformat()
+        return env
+
+    @contextlib.contextmanager
+    def _environment(self) -> Iterator[None]:
+        with _env_lock:
+            saved = dict(os.environ)
+            os.environ.clear()
+            os.environ.update(self._env())
+            try:
+                with contextlib.redirect_stdout(self.stack.log), warnings.catch_warnings():
+                    # Powertools warns when an invocation emits no metric; that is normal for the index function
+                    warnings.simplefilter("ignore", UserWarning)
+                    yield
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+
+    def _load(self) -> ModuleType:
+        if self._module is None:
+            path = self.folder / f"{self.module_name}.py"
+            unique = f"pressroom_local_{self.stack.number}_{self.logical_id}"
+            spec = importlib.util.spec_from_file_location(unique, path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[unique] = module
+            spec.loader.exec_module(module)
+            self._module = module
+        return self._module
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        with self._environment():
+            handler = getattr(self._load(), self.handler_name)
+            self.invocations += 1
+            context = _LambdaContext(self.name, aws_request_id=str(uuid.uuid4()), invoked_function_arn=self.arn)
+            return handler(event, context)
+
+
+class Stack:
+    """The project's template deployed into moto; see the README for the API."""
+
+    def __init__(self, root: str | Path = ".", *, clock: Callable[[], datetime] | None = None,
+                 now: datetime | None = None, server_port: int | None = None, log: Any = None) -> None:
+        self.root = find_root(Path(root))
+        self.number = next(_stack_numbers)
+        self.stack_name = f"pressroom-local-{self.number}"
+        self._clock = clock
+        if now is not None:
+            self.set_time(now)
+        self.server_port = server_port
+        self.endpoint_url: str | None = None
+        self.log = log if log is not None else io.StringIO()
+        self._mock: Any = None
+        self._warnings: Any = None
+        self._server: Any = None
+        self._saved_env: dict[str, str] | None = None
+        self.template: LocalTemplate | None = None
+        self.resources: dict[str, str] = {}
+        self.resource_types: dict[str, str] = {}
+        self.outputs: dict[str, str] = {}
+        self.functions: dict[str, Function] = {}
+        self._stream_iterators: dict[str, str] = {}
+        self._sequencers: dict[str, str] = {}
+        self._sequence = itertools.count(1)
+        self._deliver_lock = threading.RLock()
+        self.dead_letters: list[dict[str, Any]] = []
+
+    # --- time ------------------------------------------------------------------------------------------
+
+    def now(self) -> datetime | None:
+        """The pipeline's clock as the functions see it (None: real time)."""
+        if self._clock is None:
+            return None
+        value = self._clock()
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def set_time(self, when: datetime) -> None:
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        self._clock = lambda: when
+
+    # --- lifecycle -------------------------------------------------------------------------------------
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._saved_env = dict(os.environ)
+        os.environ.update(_FAKE_CREDENTIALS)
+        if self.server_port is not None:
+            from moto.server import ThreadedMotoServer
+
+            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.server_port, verbose=False)
+            self._server.start()
+            self.endpoint_url = f"http://127.0.0.1:{self._server._server.server_port}"
+            os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
+        else:
+            from moto import mock_aws
+
+            self._mock = mock_aws()
+            self._mock.start()
+        self._reset_caches()
+        self.deploy()
+
+    def stop(self) -> None:
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        self._reset_caches()
+        if self._saved_env is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_env)
+            self._saved_env = None
+        for function in self.functions.values():
+            sys.modules.pop(f"pressroom_local_{self.number}_{function.logical_id}", None)
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        endpoint = self.endpoint_url
+        if endpoint is None and service == "dynamodbstreams":
+            # botocore sends ARN-bearing stream calls to an account endpoint that moto does not route
+            endpoint = f"https://streams.dynamodb.{REGION}.amazonaws.com"
+        return boto3.session.Session().client(service, region_name=REGION, endpoint_url=endpoint,
+                                              aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    @staticmethod
+    def _reset_caches() -> None:
+        from pressroom import aws, handlers, render
+
+        aws.reset_clients()
+        handlers.reset()
+        render.load_theme.cache_clear()
+
+    # --- deployment ------------------------------------------------------------------------------------
+
+    def deploy(self) -> None:
+        """Translate the SAM template, create it in moto's CloudFormation and apply what moto skips."""
+        from samtranslator.translator.transform import transform
+
+        local = prepare(self.root / "template.yaml")
+        self.template = local
+        s3 = self.client("s3")
+        code_bucket = f"pressroom-local-code-{self.number}-{uuid.uuid4().hex[:8]}"
+        s3.create_bucket(Bucket=code_bucket)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("placeholder.txt", "the local stack runs the code from the project folder")
+        s3.put_object(Bucket=code_bucket, Key="code.zip", Body=buffer.getvalue())
+        location = f"s3://{code_bucket}/code.zip"
+        for res in local.sam["Resources"].values():
+            if res.get("Type") == "AWS::Serverless::Function":
+                res["Properties"]["CodeUri"] = location
+            elif res.get("Type") == "AWS::Serverless::LayerVersion":
+                res["Properties"]["ContentUri"] = location
+
+        class _Policies:
+            def load(self) -> dict[str, str]:
+                return {}
+
+        translated = transform(local.sam, {"AWS::Region": REGION}, _Policies())
+        cfn = self.client("cloudformation")
+        with _quiet_moto():
+            cfn.create_stack(StackName=self.stack_name, TemplateBody=json.dumps(translated),
+                             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
+        with _quiet_moto():
+            status = cfn.describe_stacks(StackName=self.stack_name)["Stacks"][0]
+        if status["StackStatus"] != "CREATE_COMPLETE":  # pragma: no cover - moto reports failures by raising
+            raise RuntimeError(f"local stack failed: {status['StackStatus']} {status.get('StackStatusReason', '')}")
+        self.outputs = {o["OutputKey"]: o["OutputValue"] for o in status.get("Outputs", [])}
+        paginator = cfn.get_paginator("list_stack_resources")
+        with _quiet_moto():
+            pages = list(paginator.paginate(StackName=self.stack_name))
+        for page in pages:
+            for res in page["StackResourceSummaries"]:
+                self.resources[res["LogicalResourceId"]] = res["PhysicalResourceId"]
+                self.resource_types[res["LogicalResourceId"]] = res["ResourceType"]
+        self._apply_bucket_settings(local)
+        self._create_schedule_groups(local)
+        lam = self.client("lambda")
+        for logical, folder in local.functions.items():
+            config = lam.get_function_configuration(FunctionName=self.resources[logical])
+            self.functions[logical] = Function(self, logical, folder, config)
+
+    def _apply_bucket_settings(self, local: LocalTemplate) -> None:
+        s3 = self.client("s3")
+        for logical, props in local.buckets.items():
+            bucket = self.resources[logical]
+            if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+                s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+            notification = props.get("NotificationConfiguration", {})
+            if notification.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
+                s3.put_bucket_notification_configuration(
+                    Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
+
+    def _create_schedule_groups(self, local: LocalTemplate) -> None:
+        """moto's CloudFormation skips schedule groups: create them with the name the template gives."""
+        scheduler = self.client("scheduler")
+        for res in local.sam["Resources"].values():
+            if res.get("Type") == "AWS::Scheduler::ScheduleGroup":
+                name = res.get("Properties", {}).get("Name", {})
+                if isinstance(name, dict) and "Fn::Sub" in name:
+                    name = str(name["Fn::Sub"]).replace("${AWS::StackName}", self.stack_name)
+                scheduler.create_schedule_group(Name=str(name))
+
+    @property
+    def left_out(self) -> dict[str, str]:
+        """Resources of the template the local stack does not create (logical id -> type)."""
+        return dict(self.template.left_out) if self.template else {}
+
+    # --- names ------------------------------------------------------------------------------------------
+
+    def _env_of(self, name: str) -> str:
+        for function in self.functions.values():
+            if name in function.environment:
+                return function.environment[name]
+        raise KeyError(name)
+
+    @property
+    def content_bucket(self) -> str:
+        return self._env_of("CONTENT_BUCKET")
+
+    @property
+    def site_bucket(self) -> str:
+        return self._env_of("SITE_BUCKET")
+
+    @property
+    def posts_table(self) -> str:
+        return self._env_of("POSTS_TABLE")
+
+    def queue_url(self, logical_id: str) -> str:
+        return self.resources[logical_id]
+
+    # --- the API users and tests drive ------------------------------------------------------------------
+
+    def upload(self, key: str, data: bytes | str, *, wait: bool = True) -> None:
+        """Put an object into the content bucket; with `wait`, returns after every resulting event was handled."""
+        body = data.encode("utf-8") if isinstance(data, str) else data
+        self.client("s3").put_object(Bucket=self.content_bucket, Key=key, Body=body)
+        if wait:
+            self.settle()
+
+    def delete(self, key: str, *, wait: bool = True) -> None:
+        self.client("s3").delete_object(Bucket=self.content_bucket, Key=key)
+        if wait:
+            self.settle()
+
+    def site_object(self, key: str) -> bytes | None:
+        try:
+            return self.client("s3").get_object(Bucket=self.site_bucket, Key=key)["Body"].read()
+        except Exception as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+
+    def site_keys(self) -> list[str]:
+        return self._keys(self.site_bucket)
+
+    def report(self, key: str) -> dict[str, Any] | None:
+        """The `_reports/<key>.json` the pipeline wrote for an upload."""
+        from pressroom.urls import report_key
+
+        try:
+            body = self.client("s3").get_object(Bucket=self.content_bucket, Key=report_key(key))["Body"].read()
+        except Exception as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+        return json.loads(body)
+
+    def _keys(self, bucket: str) -> list[str]:
+        keys: list[str] = []
+        for page in self.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        return keys
+
+    def export(self, folder: str | Path) -> list[Path]:
+        """Write every object of the site bucket under `folder`; returns the files written."""
+        out = Path(folder)
+        s3 = self.client("s3")
+        written = []
+        for key in self.site_keys():
+            target = (out / key).resolve()
+            if not str(target).startswith(str(out.resolve())):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=self.site_bucket, Key=key)["Body"].read())
+            written.append(target)
+        return written
+
+    def reset(self) -> None:
+        """Empty buckets, table, queues and stream position; forget caches. The deployment stays."""
+        with self._deliver_lock:
+            s3 = self.client("s3")
+            for logical in self.template.buckets if self.template else {}:
+                bucket = self.resources[logical]
+                paginator = s3.get_paginator("list_object_versions")
+                for page in paginator.paginate(Bucket=bucket):
+                    entries = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                               for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+                    for start in range(0, len(entries), 1000):
+                        s3.delete_objects(Bucket=bucket, Delete={"Objects": entries[start : start + 1000]})
+            db = self.client("dynamodb")
+            for page in db.get_paginator("scan").paginate(TableName=self.posts_table):
+                for item in page.get("Items", []):
+                    db.delete_item(TableName=self.posts_table, Key={"pk": item["pk"], "sk": item["sk"]})
+            sqs = self.client("sqs")
+            for logical, kind in self.resource_types.items():
+                if kind == "AWS::SQS::Queue":
+                    self._empty_queue(sqs, self.resources[logical])
+            self._drain_stream_records()  # the deletes above are not news
+            self._delete_schedules()
+            self.dead_letters.clear()
+            self._reset_caches()
+
+    @staticmethod
+    def _empty_queue(sqs: Any, url: str) -> None:
+        # PurgeQueue is rate-limited to once a minute; receiving and deleting is not
+        while True:
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+            if not messages:
+                return
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+
+    # --- delivery ---------------------------------------------------------------------------------------
+
+    def settle(self, max_rounds: int = 1000) -> int:
+        """Deliver everything queued, then the stream's records, until nothing is left; returns invocations."""
+        with self._deliver_lock:
+            total = 0
+            for _ in range(max_rounds):
+                done = 0
+                for mapping in self.template.mappings if self.template else []:
+                    if mapping.kind == "SQS":
+                        done += self._deliver_queue(mapping)
+                for mapping in self.template.mappings if self.template else []:
+                    if mapping.kind == "DynamoDB":
+                        done += self._deliver_stream(mapping)
+                total += done
+                if not done:
+                    return total
+            raise RuntimeError("events kept coming after many rounds; is something re-queueing itself?")
+
+    def _stamp(self, message_id: str, body: str) -> str:
+        """Give an S3 event a real per-key order (moto's sequencer is a constant)."""
+        data = json.loads(body)
+        if data.get("source") != "aws.s3" or "object" not in data.get("detail", {}):
+            return body
+        if message_id not in self._sequencers:
+            self._sequencers[message_id] = format(next(self._sequence), "016X")
+        data["detail"]["object"]["sequencer"] = self._sequencers[message_id]
+        return json.dumps(data)
+
+    def _deliver_queue(self, mapping: EventMapping) -> int:
+        sqs = self.client("sqs")
+        url = self.queue_url(mapping.source)
+        function = self.functions[mapping.function]
+        invocations = 0
+        while True:
+            response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(mapping.batch_size, 10),
+                                           AttributeNames=["All"], VisibilityTimeout=30)
+            messages = response.get("Messages", [])
+            if not messages:
+                return invocations
+            records = [{
+                "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
+                "body": self._stamp(m["MessageId"], m["Body"]), "attributes": m.get("Attributes", {}),
+                "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{url.rsplit('/', 1)[-1]}",
+                "awsRegion": REGION,
+            } for m in messages]
+            failed: set[str] = set()
+            try:
+                result = function.invoke({"Records": records}) or {}
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            except Exception as exc:  # the whole batch failed: every message comes back
+                print(f"{function.logical_id} failed: {exc!r}", file=self.log)
+                failed = {r["messageId"] for r in records}
+            invocations += 1
+            for message in messages:
+                if message["MessageId"] in failed:
+                    self._retry_or_dead_letter(sqs, url, message)
+                else:
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _retry_or_dead_letter(self, sqs: Any, url: str, message: dict[str, Any]) -> None:
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]
+        policy = json.loads(attributes.get("RedrivePolicy", "{}") or "{}")
+        receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        if policy and receives >= int(policy.get("maxReceiveCount", 1)):
+            dlq_name = str(policy["deadLetterTargetArn"]).rsplit(":", 1)[-1]
+            dlq_url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+            sqs.send_message(QueueUrl=dlq_url, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            self.dead_letters.append({"queue": url, "body": message["Body"]})
+        else:
+            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+
+    def _stream_arn(self, table_logical: str) -> str:
+        db = self.client("dynamodb")
+        return db.describe_table(TableName=self.resources[table_logical])["Table"]["LatestStreamArn"]
+
+    def _read_stream(self, table_logical: str) -> list[dict[str, Any]]:
+        streams = self.client("dynamodbstreams")
+        arn = self._stream_arn(table_logical)
+        records: list[dict[str, Any]] = []
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            iterator = self._stream_iterators.get(shard_id)
+            if iterator is None:
+                iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id,
+                                                      ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            while iterator:
+                page = streams.get_records(ShardIterator=iterator)
+                iterator_next = page.get("NextShardIterator")
+                records += [{**r, "eventSourceARN": arn} for r in page.get("Records", [])]
+                if not page.get("Records") or iterator_next is None:
+                    iterator = iterator_next
+                    break
+                iterator = iterator_next
+            if iterator:
+                self._stream_iterators[shard_id] = iterator
+        return records
+
+    def _drain_stream_records(self) -> None:
+        for mapping in self.template.mappings if self.template else []:
+            if mapping.kind == "DynamoDB":
+                self._read_stream(mapping.source)
+
+    def _deliver_stream(self, mapping: EventMapping) -> int:
+        records = [r for r in self._read_stream(mapping.source) if _matches_filters(r, mapping.filters)]
+        invocations = 0
+        for start in range(0, len(records), mapping.batch_size):
+            invocations += self._invoke_stream_batch(mapping, records[start : start + mapping.batch_size])
+        return invocations
+
+    def _invoke_stream_batch(self, mapping: EventMapping, batch: list[dict[str, Any]]) -> int:
+        function = self.functions[mapping.function]
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                function.invoke({"Records": batch})
+                return attempts
+            except Exception as exc:
+                print(f"{function.logical_id} failed on {len(batch)} records: {exc!r}", file=self.log)
+                if mapping.bisect and len(batch) > 1:
+                    half = len(batch) // 2
+                    return attempts + self._invoke_stream_batch(mapping, batch[:half]) + \
+                        self._invoke_stream_batch(mapping, batch[half:])
+                if attempts > mapping.max_retries:
+                    self._stream_failure(mapping, batch, exc)
+                    return attempts
+
+    def _stream_failure(self, mapping: EventMapping, batch: list[dict[str, Any]], exc: Exception) -> None:
+        record = {"requestContext": {"condition": "RetryAttemptsExhausted", "functionArn":
+                                     self.functions[mapping.function].arn},
+                  "DDBStreamBatchInfo": {"batchSize": len(batch),
+                                         "startSequenceNumber": batch[0]["dynamodb"].get("SequenceNumber"),
+                                         "endSequenceNumber": batch[-1]["dynamodb"].get("SequenceNumber")},
+                  "responseContext": {"functionError": repr(exc)}}
+        self.dead_letters.append(record)
+        if mapping.on_failure:
+            self.client("sqs").send_message(QueueUrl=self.queue_url(mapping.on_failure),
+                                            MessageBody=json.dumps(record, default=str))
+
+    # --- schedules --------------------------------------------------------------------------------------
+
+    def _schedule_group(self) -> str | None:
+        for function in self.functions.values():
+            if function.environment.get("SCHEDULER_GROUP"):
+                return function.environment["SCHEDULER_GROUP"]
+        return None
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """The one-time schedules waiting in the stack's group."""
+        group = self._schedule_group()
+        if not group:
+            return []
+        scheduler = self.client("scheduler")
+        names = [s["Name"] for s in scheduler.list_schedules(GroupName=group).get("Schedules", [])]
+        return [scheduler.get_schedule(Name=n, GroupName=group) for n in names]
+
+    def run_schedules(self, at: datetime) -> int:
+        """Fire every schedule due at `at` (moto stores schedules but never fires them); the clock moves to `at`."""
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        self.set_time(at)
+        sqs = self.client("sqs")
+        scheduler = self.client("scheduler")
+        fired = 0
+        for schedule in self.schedules():
+            expression = schedule["ScheduleExpression"]
+            due = datetime.fromisoformat(expression[3:-1]).replace(tzinfo=UTC)
+            if due > at:
+                continue
+            target = schedule["Target"]
+            queue_name = target["Arn"].rsplit(":", 1)[-1]
+            sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=queue_name)["QueueUrl"], MessageBody=target["Input"])
+            scheduler.delete_schedule(Name=schedule["Name"], GroupName=schedule.get("GroupName") or self._schedule_group())
+            fired += 1
+        self.settle()
+        return fired
+
+    def _delete_schedules(self) -> None:
+        group = self._schedule_group()
+        if not group:
+            return
+        scheduler = self.client("scheduler")
+        for schedule in scheduler.list_schedules(GroupName=group).get("Schedules", []):
+            scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
+
+
+@contextlib.contextmanager
+def _quiet_moto() -> Iterator[None]:
+    """moto names each resource type it does not model (policies, alarms): expected here, so not shown."""
+    moto_log = logging.getLogger("moto")
+    level = moto_log.level
+    moto_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            yield
+    finally:
+        moto_log.setLevel(level)
+
+
+def _matches_filters(record: dict[str, Any], patterns: list[str]) -> bool:
+    """Lambda's event filtering for the pattern forms the template uses (values, prefix); no filter: all pass."""
+    if not patterns:
+        return True
+    return any(_match(json.loads(p), record) for p in patterns)
+
+
+def _match(pattern: Any, value: Any) -> bool:
+    if isinstance(pattern, dict):
+        if not isinstance(value, dict):
+            return False
+        return all(_match(sub, value.get(name)) for name, sub in pattern.items())
+    if isinstance(pattern, list):
+        for option in pattern:
+            if isinstance(option, dict) and "prefix" in option:
+                if isinstance(value, str) and value.startswith(option["prefix"]):
+                    return True
+            elif option == value:
+                return True
+        return False
+    return pattern == value

@@ -1,0 +1,133 @@
+"""The S3 side: source objects in the content bucket, pages in the site bucket, upload reports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pressroom import urls
+from pressroom.render import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+else:
+    S3Client = Any
+
+DIGEST_META = "content-sha256"
+REDIRECT_META = "location"
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    key: str
+    body: bytes
+    version_id: str
+    etag: str
+    size: int
+
+
+class TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _missing(exc: Exception) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("NoSuchKey", "404", "NotFound", "NoSuchVersion")
+
+
+class ContentBucket:
+    """Reads uploads and writes `_reports/` in the content bucket."""
+
+    def __init__(self, s3: S3Client, bucket: str) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+
+    def get(self, key: str, *, max_bytes: int | None = None) -> SourceObject | None:
+        """The current version of `key`, or None when it no longer exists."""
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _missing(exc):
+                return None
+            raise
+        size = int(response.get("ContentLength", 0))
+        version = response.get("VersionId") or "null"
+        etag = str(response.get("ETag", "")).strip('"')
+        if max_bytes is not None and size > max_bytes:
+            response["Body"].close()
+            raise TooLarge(size)
+        return SourceObject(key, response["Body"].read(), version, etag, size)
+
+    def put_report(self, content_key: str, report: dict[str, Any]) -> None:
+        body = (json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+        self.s3.put_object(Bucket=self.bucket, Key=urls.report_key(content_key), Body=body,
+                           ContentType="application/json")
+
+    def delete_report(self, content_key: str) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=urls.report_key(content_key))
+
+    def keys(self, prefix: str) -> list[str]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        found: list[str] = []
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            found += [obj["Key"] for obj in page.get("Contents", [])]
+        return found
+
+
+class SiteBucket:
+    """Writes pages to the site bucket, skipping writes whose content is already there."""
+
+    def __init__(self, s3: S3Client, bucket: str) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+        self.written: list[str] = []
+        self.deleted: list[str] = []
+
+    def stored_digest(self, key: str) -> str | None:
+        try:
+            head = self.s3.head_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _missing(exc):
+                return None
+            raise
+        return head.get("Metadata", {}).get(DIGEST_META)
+
+    def put(self, page: Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
+        """Write `page` unless the stored object has the same content hash; True when written."""
+        metadata = {DIGEST_META: page.digest, **(extra_metadata or {})}
+        if extra_metadata:
+            # The digest covers the metadata too, so a changed redirect target is a change.
+            joined = page.digest + json.dumps(extra_metadata, sort_keys=True)
+            metadata[DIGEST_META] = hashlib.sha256(joined.encode()).hexdigest()
+        if self.stored_digest(page.key) == metadata[DIGEST_META]:
+            return False
+        self.s3.put_object(Bucket=self.bucket, Key=page.key, Body=page.body, ContentType=page.content_type,
+                           CacheControl=page.cache_control, Metadata=metadata)
+        self.written.append(page.key)
+        return True
+
+    def delete(self, key: str) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=key)
+        self.deleted.append(key)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except Exception as exc:
+            if _missing(exc):
+                return None
+            raise
+
+    def copy_from(self, source_bucket: str, key: str, *, content_type: str, digest: str) -> bool:
+        """Publish a media object by server-side copy; skipped when the same content is there."""
+        if self.stored_digest(key) == digest:
+            return False
+        self.s3.copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": key},
+                            MetadataDirective="REPLACE", ContentType=content_type,
+                            CacheControl=urls.cache_control(key), Metadata={DIGEST_META: digest})
+        self.written.append(key)
+        return True

@@ -1,0 +1,152 @@
+"""The one table of site-bucket keys and public URLs, shared by every component."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from datetime import date
+
+CONTENT_SITE_SETTINGS = "site.yaml"
+CONTENT_ARTICLES = "articles/"
+CONTENT_MEDIA = "media/"
+CONTENT_REPORTS = "_reports/"
+
+HOME_KEY = "index.html"
+ATOM_KEY = "feed.xml"
+RSS_KEY = "rss.xml"
+JSON_FEED_KEY = "feed.json"
+RECENT_KEY = "recent.json"
+SITEMAP_INDEX_KEY = "sitemap.xml"
+ROBOTS_KEY = "robots.txt"
+NOT_FOUND_KEY = "404.html"
+
+_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
+
+
+def is_input_key(key: str) -> bool:
+    """Whether a content-bucket key is an input of the pipeline (nothing else is ever read)."""
+    return key == CONTENT_SITE_SETTINGS or (
+        key.startswith((CONTENT_ARTICLES, CONTENT_MEDIA)) and not key.endswith("/")
+    )
+
+
+def is_article_key(key: str) -> bool:
+    return key.startswith(CONTENT_ARTICLES) and not key.endswith("/")
+
+
+def is_media_key(key: str) -> bool:
+    return key.startswith(CONTENT_MEDIA) and not key.endswith("/")
+
+
+def is_valid_slug(slug: str) -> bool:
+    """A slug is one safe path segment: lowercase letters, digits and inner hyphens."""
+    return bool(_SLUG_RE.match(slug))
+
+
+def key_to_url(key: str) -> str:
+    """The public, root-relative URL of a site-bucket key (`a/index.html` -> `/a/`)."""
+    if key == HOME_KEY:
+        return "/"
+    if key.endswith("/index.html"):
+        return "/" + key[: -len("index.html")]
+    return "/" + key
+
+
+def url_to_key(url: str) -> str:
+    """The site-bucket key a root-relative URL is served from (clean URLs: `/a/` -> `a/index.html`)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/"):
+        path = "/" + path
+    if path.endswith("/"):
+        return path[1:] + "index.html"
+    last = path.rsplit("/", 1)[-1]
+    if "." not in last:
+        return path[1:] + "/index.html"
+    return path[1:]
+
+
+def post_key(slug: str) -> str:
+    return f"posts/{slug}/index.html"
+
+
+def post_url(slug: str) -> str:
+    return f"/posts/{slug}/"
+
+
+def month_archive_key(day: date) -> str:
+    return f"archive/{day.year:04d}/{day.month:02d}/index.html"
+
+
+def month_archive_url(year: int, month: int) -> str:
+    return f"/archive/{year:04d}/{month:02d}/"
+
+
+def tag_key(tag_slug: str) -> str:
+    return f"tags/{tag_slug}/index.html"
+
+
+def tag_url(tag_slug: str) -> str:
+    return f"/tags/{tag_slug}/"
+
+
+def tag_year_key(tag_slug: str, year: int) -> str:
+    return f"tags/{tag_slug}/{year:04d}/index.html"
+
+
+def tag_year_url(tag_slug: str, year: int) -> str:
+    return f"/tags/{tag_slug}/{year:04d}/"
+
+
+def sitemap_part_key(year: int, month: int) -> str:
+    return f"sitemaps/{year:04d}-{month:02d}.xml"
+
+
+def asset_key(name: str, digest: str, ext: str) -> str:
+    return f"assets/{name}.{digest}.{ext}"
+
+
+def media_site_key(content_key: str) -> str:
+    """Media keep their path: content `media/a/b.png` is served from site `media/a/b.png`."""
+    return content_key
+
+
+def report_key(content_key: str) -> str:
+    return f"{CONTENT_REPORTS}{content_key}.json"
+
+
+def absolute(base_url: str, url: str) -> str:
+    """An absolute URL from the site's base URL and a root-relative URL."""
+    return base_url.rstrip("/") + url
+
+
+def slug_from_filename(key: str) -> str:
+    """The default slug of an article: its file name without extension."""
+    stem = posixpath.basename(key)
+    return stem.rsplit(".", 1)[0] if "." in stem else stem
+
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+ARTICLE_CACHE = "public, max-age=60, s-maxage=31536000"  # invalidated by path when it changes
+LISTING_CACHE = "public, max-age=60, s-maxage=60"  # listings, feeds, recent.json: short shared lifetime
+MEDIA_CACHE = "public, max-age=86400, s-maxage=604800"
+
+
+def cache_control(key: str) -> str:
+    """The Cache-Control of a site-bucket object, by the kind of path it is."""
+    if key.startswith("assets/"):
+        return IMMUTABLE
+    if key.startswith("media/"):
+        return MEDIA_CACHE
+    if key.startswith("posts/"):
+        return ARTICLE_CACHE
+    return LISTING_CACHE
+
+
+_GENERATED_PREFIXES = ("assets/", "archive/", "tags/", "sitemaps/", "media/")
+_GENERATED_KEYS = frozenset({HOME_KEY, ATOM_KEY, RSS_KEY, JSON_FEED_KEY, RECENT_KEY, SITEMAP_INDEX_KEY, ROBOTS_KEY,
+                             NOT_FOUND_KEY})
+
+
+def is_generated_key(key: str) -> bool:
+    """Whether the pipeline itself writes `key` (a redirect must never take its place)."""
+    return key in _GENERATED_KEYS or key.startswith(_GENERATED_PREFIXES)

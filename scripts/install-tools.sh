@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the slower tests need beyond Python, where this machine allows it; never fails the build:
+# a test whose tool is still missing skips and says why.
+set -u
+cd "$(dirname "$0")/.."
+log() { printf 'tools: %s\n' "$*"; }
+
+have() { command -v "$1" >/dev/null 2>&1; }
+apt_install() {
+  have apt-get || return 1
+  [ "$(id -u)" = 0 ] || { have sudo && SUDO=sudo || return 1; }
+  if [ -z "${APT_UPDATED:-}" ]; then ${SUDO:-} apt-get update -qq >/dev/null 2>&1; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
+}
+
+if ! have java; then
+  log "installing Java for the HTML validator"
+  apt_install default-jre-headless || log "Java could not be installed; validator tests will skip"
+fi
+if ! have chromium; then
+  log "installing Chromium for the browser test"
+  apt_install chromium || log "Chromium could not be installed; the browser test will skip"
+fi
+if [ ! -x .tools/sam/bin/sam ]; then
+  log "installing the AWS SAM CLI into .tools/sam"
+  { python3 -m venv .tools/sam && .tools/sam/bin/python -m pip install --quiet aws-sam-cli; } >/dev/null 2>&1 \
+    || log "the SAM CLI could not be installed; template build tests will skip"
+fi
+exit 0

@@ -1,0 +1,73 @@
+"""`pressroom build`: a content folder in, a static site out, exit codes that say what happened."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pressroom.cli import main
+from tests.conftest import article
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _content(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    (content / "articles").mkdir(parents=True)
+    (content / "site.yaml").write_text("name: Test Times\nabout: A test paper.\n")
+    (content / "articles" / "one.md").write_bytes(article("Story one", "2026-01-05"))
+    (content / "articles" / "two.txt").write_text("Story two\n\nJanuary 6, 2026: It happened.\n")
+    return content
+
+
+def test_build_exports_a_site_and_exits_zero(tmp_path: Path, monkeypatch) -> None:
+    # given
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    out = tmp_path / "out"
+
+    # when
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(out), "--now", "2026-02-01T00:00:00Z"])
+
+    # then
+    assert result.exit_code == 0, result.output
+    home = (out / "index.html").read_text()
+    assert "Test Times" in home and "Story one" in home and "Story two" in home
+    assert (out / "posts" / "two" / "index.html").is_file()
+    assert json.loads((out / "recent.json").read_text())["posts"][0]["title"] == "Story two"
+    assert str(out.resolve()) in result.output
+
+
+def test_build_names_rejected_files_and_exits_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (content / "articles" / "bad.md").write_text("---\ndate: 2026-01-01\n---\nNo title here.\n")
+
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "out")])
+
+    assert result.exit_code == 1
+    assert "articles/bad.md" in result.output and "title" in result.output
+    assert (tmp_path / "out" / "posts" / "one" / "index.html").is_file()
+
+
+def test_build_usage_errors_exit_two(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(tmp_path / "missing"), "--out", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(main, ["build", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(main, ["build", str(tmp_path), "--out", "x", "--now", "yesterday"]).exit_code == 2
+
+
+def test_build_is_deterministic(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    runner = CliRunner()
+    for name in ("a", "b"):
+        result = runner.invoke(main, ["build", str(content), "--out", str(tmp_path / name), "--now", "2026-02-01T00:00:00Z"])
+        assert result.exit_code == 0, result.output
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert files_a == files_b
+    for rel in files_a:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
