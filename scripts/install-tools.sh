@@ -21,9 +21,17 @@ if ! have chromium; then
   log "installing Chromium for the browser test"
   apt_install chromium || log "Chromium could not be installed; the browser test will skip"
 fi
-if [ ! -x .tools/sam/bin/sam ]; then
-  log "installing the AWS SAM CLI into .tools/sam"
-  { python3 -m venv .tools/sam && .tools/sam/bin/python -m pip install --quiet aws-sam-cli; } >/dev/null 2>&1 \
-    || log "the SAM CLI could not be installed; template build tests will skip"
-fi
+# Template checks: the SAM CLI (which brings cfn-lint) and checkov, each in its own venv under .tools/.
+tool_venv() {  # tool_venv NAME BINARY PACKAGE...
+  local name=$1 binary=$2; shift 2
+  [ -x ".tools/$name/bin/$binary" ] && return 0
+  log "installing $* into .tools/$name"
+  rm -rf ".tools/$name"
+  { python3 -m venv ".tools/$name" && ".tools/$name/bin/python" -m pip install --quiet --upgrade pip \
+      && ".tools/$name/bin/python" -m pip install --quiet "$@"; } >".tools/$name.log" 2>&1 \
+    || { log "$* could not be installed (see .tools/$name.log); the tests that need it will skip"; return 0; }
+}
+mkdir -p .tools
+tool_venv sam sam aws-sam-cli
+tool_venv checkov checkov checkov
 exit 0

@@ -181,6 +181,7 @@ class Stack:
         if self.server_port is not None:
             from moto.server import ThreadedMotoServer
 
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
             self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.server_port, verbose=False)
             self._server.start()
             self.endpoint_url = f"http://127.0.0.1:{self._server._server.server_port}"
