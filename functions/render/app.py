@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pressroom.handlers import render_record
+from pressroom.handlers import render_batch, render_record
 from pressroom.observability import observability
 
 logger, tracer, metrics = observability()
@@ -23,4 +23,6 @@ def publish_record(record: SQSRecord) -> Any:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
-    return process_partial_response(event=event, record_handler=publish_record, processor=processor, context=context)
+    with render_batch():  # one CDN invalidation for the pages this batch changed
+        return process_partial_response(event=event, record_handler=publish_record, processor=processor,
+                                        context=context)

@@ -14,15 +14,16 @@ class ObjectEvent:
     """Something happened to `key`: an upload or delete (with S3's sequencer), or a task of the pipeline."""
 
     key: str
-    action: str  # "put" | "delete" | "publish" (scheduled or fan-out re-render) | "listing"
+    action: str  # "put" | "delete" | "publish" (a schedule fired) | "rebuild" (full re-render) | "listing"
     sequencer: str = ""
     version_id: str = ""
     etag: str = ""
+    rebuild: str = ""  # the full rebuild a task belongs to
 
     @property
     def forced(self) -> bool:
         """Tasks carry no sequencer: they re-run the key's current state."""
-        return self.action in ("publish", "listing")
+        return self.action in ("publish", "rebuild", "listing")
 
 
 def normalize_sequencer(value: str) -> str:
@@ -34,16 +35,20 @@ def normalize_sequencer(value: str) -> str:
     return value.rjust(SEQUENCER_WIDTH, "0")
 
 
-def task_message(key: str, action: str = "publish") -> str:
+def task_message(key: str, action: str = "publish", rebuild: str = "") -> str:
     """The body of a queue message asking the render function to re-run `key`."""
-    return json.dumps({"source": "pressroom", "action": action, "key": key}, sort_keys=True)
+    body = {"source": "pressroom", "action": action, "key": key}
+    if rebuild:
+        body["rebuild"] = rebuild
+    return json.dumps(body, sort_keys=True)
 
 
 def parse_body(body: str | dict[str, Any]) -> ObjectEvent | None:
     """An ObjectEvent from an SQS message body; None for events that are not inputs (tags, test events)."""
     data = json.loads(body) if isinstance(body, str) else body
     if data.get("source") == "pressroom":
-        return ObjectEvent(key=str(data["key"]), action=str(data.get("action", "publish")))
+        return ObjectEvent(key=str(data["key"]), action=str(data.get("action", "publish")),
+                           rebuild=str(data.get("rebuild", "")))
     if data.get("source") != "aws.s3":
         return None
     kind = data.get("detail-type")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from pressroom import cdn
 from pressroom import config as config_module
 from pressroom.config import Config
 from pressroom.events import parse_body
@@ -25,6 +27,14 @@ def services(cfg: Config | None = None) -> Services:
 
 def reset() -> None:
     _services.clear()
+
+
+@contextmanager
+def render_batch() -> Iterator[None]:
+    """Around one render batch: the article pages it changed are invalidated in the CDN once, at the end."""
+    svc = services()
+    with cdn.batch(lambda paths: cdn.invalidate(svc.cloudfront, svc.config.distribution_id, paths)):
+        yield
 
 
 def render_record(body: str, metrics: Any = None) -> Outcome | None:

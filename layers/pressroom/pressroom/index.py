@@ -61,6 +61,7 @@ class SourceState:
     errors: list[dict[str, Any]] = field(default_factory=list)
     winner: str = ""
     scheduled_for: str = ""
+    redirects: list[str] = field(default_factory=list)  # site keys of redirect objects this upload owns
     exists: bool = False
 
     def to_item(self) -> dict[str, Any]:
@@ -68,7 +69,7 @@ class SourceState:
             "pk": f"SRC#{self.key}", "sk": "SRC", "key": self.key, "sequencer": self.sequencer,
             "status": self.status, "slug": self.slug, "first_published": self.first_published,
             "version_id": self.version_id, "etag": self.etag, "errors": self.errors, "winner": self.winner,
-            "scheduled_for": self.scheduled_for,
+            "scheduled_for": self.scheduled_for, "redirects": self.redirects,
         })
 
 
@@ -106,7 +107,8 @@ class PostsIndex:
             slug=str(data.get("slug", "")), first_published=str(data.get("first_published", "")),
             version_id=str(data.get("version_id", "")), etag=str(data.get("etag", "")),
             errors=list(data.get("errors", [])), winner=str(data.get("winner", "")),
-            scheduled_for=str(data.get("scheduled_for", "")), exists=True,
+            scheduled_for=str(data.get("scheduled_for", "")), redirects=[str(r) for r in data.get("redirects", [])],
+            exists=True,
         )
 
     def post(self, slug: str) -> Post | None:
@@ -224,6 +226,32 @@ class PostsIndex:
                                        "UpdateExpression": "ADD n :d",
                                        "ExpressionAttributeValues": to_item({":d": change})}})
         return ops
+
+    # --- full rebuilds ---------------------------------------------------------------------------------
+
+    def start_rebuild(self, rebuild_id: str, tasks: int, started: str) -> None:
+        self.db.put_item(TableName=self.table, Item=to_item({
+            "pk": f"REBUILD#{rebuild_id}", "sk": "COUNT", "n": tasks, "total": tasks, "started": started}))
+
+    def rebuild_task_done(self, rebuild_id: str, key: str) -> int:
+        """Count one task of a rebuild as done (once, however often it is delivered); returns what is left."""
+        try:
+            self.db.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self.table, "Item": to_item({"pk": f"REBUILD#{rebuild_id}", "sk": f"DONE#{key}"}),
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Update": {"TableName": self.table, "Key": to_item({"pk": f"REBUILD#{rebuild_id}", "sk": "COUNT"}),
+                            "UpdateExpression": "ADD n :minus", "ExpressionAttributeValues": to_item({":minus": -1})}},
+            ])
+        except self.db.exceptions.TransactionCanceledException:
+            pass  # a duplicate delivery of a task already counted
+        return self.rebuild_left(rebuild_id)[0]
+
+    def rebuild_left(self, rebuild_id: str) -> tuple[int, int]:
+        """(tasks left, tasks in all) of a full rebuild."""
+        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": f"REBUILD#{rebuild_id}", "sk": "COUNT"}),
+                                ConsistentRead=True).get("Item")
+        data = from_item(item) if item else {}
+        return int(data.get("n", 0)), int(data.get("total", 0))
 
     def delete_source(self, key: str) -> None:
         self.db.delete_item(TableName=self.table, Key=to_item({"pk": f"SRC#{key}", "sk": "SRC"}))

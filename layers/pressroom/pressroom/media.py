@@ -74,7 +74,7 @@ def publish_media(svc: Services, event: ObjectEvent, metrics: Any) -> Outcome:
                   "errors": [problem.as_dict()], "time": svc.config.now().isoformat()}
         svc.content.put_report(key, report)
         metrics.add_metric(name="MediaRejected", unit="Count", value=1)
-        logger.warning("rejected", key=key, reason=reason)
+        logger.warning("rejected", extra={"key": key, "reason": reason})
         return Outcome(key, REJECTED, "", [problem])
     svc.site_bucket.copy_from(svc.config.content_bucket, key, content_type=content_type, digest=f"{etag}:{version}")
     url = "/" + site_key

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+SERVICE = "pressroom"  # the template's POWERTOOLS_SERVICE_NAME
 
 
 def observability() -> tuple[Any, Any, Any]:
@@ -12,10 +15,9 @@ def observability() -> tuple[Any, Any, Any]:
     return Logger(), Tracer(), Metrics()
 
 
-def library_logger() -> Any:
-    from aws_lambda_powertools import Logger
-
-    return Logger(child=True)
+def library_logger(name: str) -> logging.Logger:
+    """A library module's logger: records go to the Powertools logger of the service, as structured JSON."""
+    return logging.getLogger(f"{SERVICE}.{name}")
 
 
 class NoMetrics:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pressroom import aws, render, urls
+from pressroom import aws, cdn, render, urls
 from pressroom.config import Config
 from pressroom.content import Article, parse_article, parse_when
 from pressroom.errors import Problem, Rejected
@@ -19,7 +19,7 @@ from pressroom.observability import NoMetrics, library_logger
 from pressroom.site import Site, parse_site
 from pressroom.storage import REDIRECT_META, ContentBucket, SiteBucket, TooLarge
 
-logger = library_logger()
+logger = library_logger("pipeline")
 
 PUBLISHED, REJECTED, HELD, DRAFT, SCHEDULED, DELETED = "published", "rejected", "held", "draft", "scheduled", "deleted"
 SITE_SETTINGS_KEY = {"pk": "SITE", "sk": "SETTINGS"}
@@ -58,6 +58,11 @@ class Services:
         return self._sqs
 
     @property
+    def cloudfront(self) -> Any:
+        self._cloudfront = self._cloudfront or aws.client("cloudfront")
+        return self._cloudfront
+
+    @property
     def scheduler(self) -> Any:
         self._scheduler = self._scheduler or aws.client("scheduler")
         return self._scheduler
@@ -91,12 +96,23 @@ class Publisher:
         self.metrics = metrics or NoMetrics()
 
     def handle(self, event: ObjectEvent) -> Outcome | None:
+        outcome = self._dispatch(event)
+        if event.rebuild and self.svc.index.rebuild_task_done(event.rebuild, event.key) <= 0:
+            # the last task of a full rebuild: one wildcard invalidation instead of a path per page
+            cdn.invalidate(self.svc.cloudfront, self.config.distribution_id, ["/*"])
+            logger.info("full rebuild finished", extra={"rebuild": event.rebuild})
+        return outcome
+
+    def _dispatch(self, event: ObjectEvent) -> Outcome | None:
         if event.action == "listing":
             Listings(self.svc, theme=self.theme).rebuild_all()
             return None
         if event.key == urls.CONTENT_SITE_SETTINGS:
             return self.site_settings(event)
         if urls.is_article_key(event.key):
+            if event.rebuild:
+                with cdn.suspended():
+                    return self.article(event)
             return self.article(event)
         if urls.is_media_key(event.key):
             from pressroom.media import publish_media
@@ -110,7 +126,7 @@ class Publisher:
         index = self.svc.index
         state = index.source(event.key)
         if not event.forced and event.sequencer and state.sequencer and event.sequencer <= state.sequencer:
-            logger.info("stale event skipped", key=event.key, sequencer=event.sequencer, stored=state.sequencer)
+            logger.info("stale event skipped", extra={"key": event.key, "sequencer": event.sequencer, "stored": state.sequencer})
             return None
         expected = state.sequencer if state.exists else None
         sequencer = state.sequencer if event.forced or not event.sequencer else event.sequencer
@@ -159,25 +175,28 @@ class Publisher:
             if not index.commit(new_state, expected_sequencer=expected, old=previous, new=None):
                 return Outcome(key, "stale")
             self._after_unpublish(state, previous, keep_slug=slug)
+            self._drop_redirects(state.redirects)
             return self._report(new_state, Outcome(key, HELD, urls.post_url(slug), [problem]), winner=owner)
         occupant = index.post(slug)
         if occupant and occupant.source_key != key:
             self._displace(occupant, winner=key)
         post = Post.from_article(article)
         new_state.status = PUBLISHED
+        wanted = self._redirect_keys(state, previous, article)
+        new_state.redirects = sorted(wanted)
         if not index.commit(new_state, expected_sequencer=expected, old=previous, new=post):
             return Outcome(key, "stale")
         recent = index.newest(render.RECENT_COUNT)
         page = render.article_page(self.theme, self.svc.site(), article, recent)
         self._write_assets()
         self.svc.site_bucket.put(page)
+        for redirect_key in sorted(wanted):
+            self._redirect(redirect_key, post.url)
+        self._drop_redirects(set(state.redirects) - wanted, except_key=page.key)
         if previous and previous.slug != slug:
-            self._redirect(urls.post_key(previous.slug), post.url)
             self._release(previous.slug, key)
-        for alias in article.aliases:
-            self._alias(alias, post.url)
         self.metrics.add_metric(name="ArticlesPublished", unit="Count", value=1)
-        logger.info("published", key=key, slug=slug, url=post.url)
+        logger.info("published", extra={"key": key, "slug": slug, "url": post.url})
         return self._report(new_state, Outcome(key, PUBLISHED, post.url, changed=[page.key]))
 
     def _own_post(self, state: SourceState) -> Post | None:
@@ -209,12 +228,13 @@ class Publisher:
         if not index.commit(new_state, expected_sequencer=expected, old=previous, new=None):
             return Outcome(key, "stale")
         self._after_unpublish(state, previous)
+        self._drop_redirects(state.redirects)
         if status == DELETED:
             self._unschedule(key)
             self.svc.content.delete_report(key)
-            logger.info("unpublished", key=key, reason=status)
+            logger.info("unpublished", extra={"key": key, "reason": status})
             return Outcome(key, DELETED)
-        logger.info("unpublished", key=key, reason=status)
+        logger.info("unpublished", extra={"key": key, "reason": status})
         return self._report(new_state, Outcome(key, status, urls.post_url(new_state.slug) if new_state.slug else ""))
 
     def _after_unpublish(self, state: SourceState, previous: Post | None, keep_slug: str = "") -> None:
@@ -231,20 +251,33 @@ class Publisher:
         if waiting and waiting[0] != key:
             held = index.source(waiting[0])
             if held.status == HELD and index.post(slug) is None:
-                logger.info("releasing held article", key=waiting[0], slug=slug)
+                logger.info("releasing held article", extra={"key": waiting[0], "slug": slug})
                 self.article(ObjectEvent(waiting[0], "publish"))
 
     def _redirect(self, key: str, target: str) -> None:
         page = render.Page(key, redirect_html(target), render.HTML)
         self.svc.site_bucket.put(page, extra_metadata={REDIRECT_META: target})
 
-    def _alias(self, alias: str, target: str) -> None:
-        key = urls.url_to_key(alias)
-        occupied = key.startswith("posts/") and self.svc.index.post(key.split("/")[1]) is not None
-        if occupied or urls.is_generated_key(key):
-            logger.warning("alias skipped: the URL is a page of the site", alias=alias)
-            return
-        self._redirect(key, target)
+    def _redirect_keys(self, state: SourceState, previous: Post | None, article: Article) -> set[str]:
+        """Site keys that should send readers to this article: its old URLs and its aliases."""
+        page_key = urls.post_key(article.slug)
+        wanted = {k for k in state.redirects if k != page_key}
+        if previous and previous.slug != article.slug:
+            wanted.add(urls.post_key(previous.slug))
+        for alias in article.aliases:
+            alias_key = urls.url_to_key(alias)
+            taken = alias_key.startswith("posts/") and self.svc.index.post(alias_key.split("/")[1]) is not None
+            if alias_key == page_key or taken or urls.is_generated_key(alias_key):
+                logger.warning("alias skipped: the URL is a page of the site", extra={"alias": alias})
+                continue
+            wanted.add(alias_key)
+        return wanted
+
+    def _drop_redirects(self, keys: Iterable[str], *, except_key: str = "") -> None:
+        """Remove redirect objects this upload owned, unless something else has been published there since."""
+        for key in sorted(keys):
+            if key != except_key and self.svc.site_bucket.redirect_target(key) is not None:
+                self.svc.site_bucket.delete(key)
 
     def _rejected(self, state: SourceState, expected: str | None, sequencer: str, source: Any,
                   rejected: Rejected) -> Outcome:
@@ -252,14 +285,14 @@ class Publisher:
         new_state = SourceState(state.key, sequencer=sequencer, status=REJECTED, slug=state.slug,
                                 first_published=state.first_published,
                                 version_id=getattr(source, "version_id", ""), etag=getattr(source, "etag", ""),
-                                errors=[p.as_dict() for p in rejected.problems])
+                                errors=[p.as_dict() for p in rejected.problems], redirects=list(state.redirects))
         keep = state.status if state.status in (PUBLISHED, HELD, SCHEDULED) else None
         if keep == PUBLISHED:
             new_state.errors.append(Problem("the previously published version stays online").as_dict())
         if not self.svc.index.commit(new_state, expected_sequencer=expected):
             return Outcome(state.key, "stale")
         self.metrics.add_metric(name="ArticlesRejected", unit="Count", value=1)
-        logger.warning("rejected", key=state.key, reason=str(rejected), errors=new_state.errors)
+        logger.warning("rejected", extra={"key": state.key, "reason": str(rejected), "errors": new_state.errors})
         url = urls.post_url(state.slug) if keep == PUBLISHED else ""
         return self._report(new_state, Outcome(state.key, REJECTED, url, list(rejected.problems)))
 
@@ -285,7 +318,7 @@ class Publisher:
     def _schedule(self, key: str, when: datetime) -> None:
         cfg = self.config
         if not (cfg.scheduler_group and cfg.scheduler_role_arn and cfg.scheduler_target_arn):
-            logger.warning("no scheduler configured: the post waits for its next upload", key=key)
+            logger.warning("no scheduler configured: the post waits for its next upload", extra={"key": key})
             return
         from datetime import UTC
 
@@ -319,16 +352,16 @@ class Publisher:
         try:
             site = parse_site(source.body if source else None)
         except Rejected as rejected:
-            logger.warning("rejected", key=key, reason=str(rejected))
+            logger.warning("rejected", extra={"key": key, "reason": str(rejected)})
             self.metrics.add_metric(name="ArticlesRejected", unit="Count", value=1)
             state = SourceState(key, version_id=getattr(source, "version_id", ""), etag=getattr(source, "etag", ""))
             return self._report(state, Outcome(key, REJECTED, "", list(rejected.problems)))
         self.svc.store_site(site)
-        count = fan_out_rebuild(self.svc)
+        _, count = fan_out_rebuild(self.svc)
         state = SourceState(key, version_id=getattr(source, "version_id", ""), etag=getattr(source, "etag", ""))
         if source is not None:
             self._report(state, Outcome(key, PUBLISHED, "/"))
-        logger.info("site settings applied; full rebuild queued", articles=count)
+        logger.info("site settings applied; full rebuild queued", extra={"articles": count})
         return Outcome(key, PUBLISHED, "/")
 
     def _write_assets(self) -> None:
@@ -346,18 +379,25 @@ def redirect_html(target: str) -> bytes:
             f'<body><p>This page has moved to <a href="{url}">{url}</a>.</p></body></html>\n').encode("utf-8")
 
 
-def fan_out_rebuild(svc: Services) -> int:
-    """Queue a re-render of every article and every listing page; returns the number of articles queued."""
+def fan_out_rebuild(svc: Services) -> tuple[str, int]:
+    """Queue a re-render of every article and every listing page, to run in parallel.
+
+    Returns the rebuild's id (its progress is `svc.index.rebuild_left(id)`) and the number of tasks.
+    """
+    import uuid
+
     if not svc.config.render_queue_url:
         raise RuntimeError("RENDER_QUEUE_URL is not set: a full rebuild needs the render queue")
-    bodies = [task_message(k) for k in sorted(svc.content.keys(urls.CONTENT_ARTICLES))]
-    listing_count = len(bodies)
-    bodies.append(task_message("*", "listing"))
+    rebuild_id = uuid.uuid4().hex
+    keys = sorted(svc.content.keys(urls.CONTENT_ARTICLES))
+    bodies = [task_message(k, "rebuild", rebuild_id) for k in keys]
+    bodies.append(task_message("*", "listing", rebuild_id))
+    svc.index.start_rebuild(rebuild_id, len(bodies), svc.config.now().isoformat())
     for start in range(0, len(bodies), 10):
         batch = bodies[start : start + 10]
         svc.sqs.send_message_batch(QueueUrl=svc.config.render_queue_url,
                                    Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(batch)])
-    return listing_count
+    return rebuild_id, len(bodies)
 
 
 # --- the index function -------------------------------------------------------------------------------

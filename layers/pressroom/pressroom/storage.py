@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pressroom import urls
+from pressroom import cdn, urls
 from pressroom.render import Page
 
 if TYPE_CHECKING:
@@ -108,11 +108,23 @@ class SiteBucket:
         self.s3.put_object(Bucket=self.bucket, Key=page.key, Body=page.body, ContentType=page.content_type,
                            CacheControl=page.cache_control, Metadata=metadata)
         self.written.append(page.key)
+        cdn.note_changed([page.key])
         return True
+
+    def redirect_target(self, key: str) -> str | None:
+        """The target of a redirect object at `key`, or None when there is none (or it is a page)."""
+        try:
+            head = self.s3.head_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _missing(exc):
+                return None
+            raise
+        return head.get("Metadata", {}).get(REDIRECT_META)
 
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.bucket, Key=key)
         self.deleted.append(key)
+        cdn.note_changed([key])
 
     def get(self, key: str) -> bytes | None:
         try:
@@ -130,4 +142,5 @@ class SiteBucket:
                             MetadataDirective="REPLACE", ContentType=content_type,
                             CacheControl=urls.cache_control(key), Metadata={DIGEST_META: digest})
         self.written.append(key)
+        cdn.note_changed([key])
         return True

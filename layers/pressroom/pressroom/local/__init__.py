@@ -176,6 +176,9 @@ class Stack:
         self.stop()
 
     def start(self) -> None:
+        from pressroom.local import moto_gaps
+
+        moto_gaps.apply()
         self._saved_env = dict(os.environ)
         os.environ.update(_FAKE_CREDENTIALS)
         if self.server_port is not None:
