@@ -1,0 +1,139 @@
+"""The template through the tools a deployment uses: `sam validate --lint`, `sam build`, cfn-lint and checkov.
+
+The tools live in their own venvs under .tools/ (scripts/install-tools.sh, run by `make test`); a test whose
+tool is missing is skipped and says how to install it. No test needs Docker or an AWS account.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.template.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+TOOLS = ROOT / ".tools"
+SAM = TOOLS / "sam" / "bin" / "sam"
+CHECKOV = TOOLS / "checkov" / "bin" / "checkov"
+CFN_LINT_CANDIDATES = (TOOLS / "cfn-lint" / "bin" / "cfn-lint", TOOLS / "sam" / "bin" / "cfn-lint")
+LAYER_GOAL_BYTES = 5 * 1024 * 1024  # zipped
+INSTALL_HINT = "run `bash scripts/install-tools.sh` (part of `make test`)"
+# Provided by the Lambda Python runtime; the layer must not shadow them.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Development-side parts of the pressroom package, never deployed.
+DEV_SUBPACKAGES = ("local", "cli", "preview")
+ELF_MACHINE_AARCH64 = 183
+
+
+def _tool_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VIRTUAL_ENV"))}
+    env.update({"SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
+    return env
+
+
+def _run(command: list[str], *, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, env=_tool_env(), capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def _require(path: Path, what: str) -> Path:
+    if not path.is_file():
+        pytest.skip(f"{what} is not installed at {path.relative_to(ROOT)}; {INSTALL_HINT}")
+    return path
+
+
+# --- SAM CLI ---------------------------------------------------------------------------------------------
+
+def test_sam_validate_with_lint() -> None:
+    sam = _require(SAM, "the AWS SAM CLI")
+    run = _run([str(sam), "validate", "--lint", "--template-file", "template.yaml"])
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`sam build` into a temporary folder, as `sam deploy` would use it; no Docker."""
+    sam = _require(SAM, "the AWS SAM CLI")
+    out = tmp_path_factory.mktemp("sam-build")
+    run = _run([str(sam), "build", "--template-file", "template.yaml", "--build-dir", str(out / "build"),
+                "--cache-dir", str(out / "cache"), "--no-cached", "--parallel"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    yield out / "build"
+
+
+def _layer_files(built: Path) -> dict[str, Path]:
+    root = built / "PressroomLayer"
+    return {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
+
+
+def test_built_layer_holds_the_runtime_package_and_theme(built: Path) -> None:
+    files = _layer_files(built)
+    assert "python/pressroom/urls.py" in files
+    assert "python/pressroom/handlers.py" in files
+    assert any(name.startswith("python/pressroom/theme/templates/") for name in files)
+    for module in ("jinja2", "markupsafe", "markdown_it", "nh3", "yaml", "aws_lambda_powertools", "aws_xray_sdk"):
+        assert f"python/{module}/__init__.py" in files, module
+
+
+def test_built_layer_leaves_out_dev_code_runtime_packages_and_bytecode(built: Path) -> None:
+    names = list(_layer_files(built))
+    for sub in DEV_SUBPACKAGES:
+        assert not [n for n in names if n.startswith(f"python/pressroom/{sub}/")], sub
+    for package in RUNTIME_PROVIDED:
+        assert not [n for n in names if n.startswith(f"python/{package}/")], package
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_built_layer_native_code_is_for_arm64(built: Path) -> None:
+    libraries = [p for name, p in _layer_files(built).items() if name.endswith(".so")]
+    assert libraries  # MarkupSafe, PyYAML, nh3 and wrapt ship compiled code
+    for library in libraries:
+        header = library.read_bytes()[:20]
+        assert header[:4] == b"\x7fELF", library
+        assert int.from_bytes(header[18:20], "little") == ELF_MACHINE_AARCH64, library
+        assert "x86_64" not in library.name and "cpython-311" not in library.name, library
+
+
+def test_built_layer_zips_within_the_size_goal(built: Path, record_property: pytest.RecordProperty) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, path in sorted(_layer_files(built).items()):
+            archive.write(path, name)
+    size = buffer.tell()
+    record_property("layer_zipped_bytes", size)
+    assert size <= LAYER_GOAL_BYTES, f"layer is {size / 1024 / 1024:.2f} MB zipped"
+
+
+def test_built_functions_carry_only_their_handler(built: Path) -> None:
+    for function in ("RenderFunction", "IndexFunction"):
+        files = sorted(p.relative_to(built / function).as_posix() for p in (built / function).rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts)
+        assert files == ["app.py"], function
+
+
+# --- linters ---------------------------------------------------------------------------------------------
+
+def test_cfn_lint_is_clean() -> None:
+    found = next((p for p in CFN_LINT_CANDIDATES if p.is_file()), None)
+    cfn_lint = _require(found or CFN_LINT_CANDIDATES[0], "cfn-lint")
+    run = _run([str(cfn_lint), "--", "template.yaml"])
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_checkov_finds_no_failed_check() -> None:
+    checkov = _require(CHECKOV, "checkov")
+    run = _run([str(checkov), "--file", "template.yaml", "--framework", "cloudformation", "--skip-download",
+                "--output", "json", "--quiet"])
+    report = json.loads(run.stdout)
+    failed = [f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"].get("failed_checks", [])]
+    assert report["summary"]["failed"] == 0, "\n".join(failed)
+    assert report["summary"]["parsing_errors"] == 0
+    assert report["summary"]["passed"] > 0
