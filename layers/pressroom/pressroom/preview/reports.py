@@ -1,0 +1,86 @@
+"""The pipeline's upload reports (`_reports/<key>.json` in the content bucket), followed as they change."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pressroom import urls
+from pressroom.errors import Problem
+
+NEEDS_ATTENTION = ("rejected", "held")
+NOT_PUBLIC = ("draft", "scheduled")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A report that appeared, changed (report is the new one) or went away (report is None)."""
+
+    key: str
+    report: dict[str, Any] | None
+
+
+def describe_errors(report: dict[str, Any]) -> list[str]:
+    """One line per problem of a report, in the words `pressroom check` and the build use."""
+    fields = ("message", "field", "line", "hint")
+    return [Problem(**{f: e.get(f) for f in fields}).describe() for e in report.get("errors", []) if e.get("message")]
+
+
+class ReportBook:
+    """The current report of every upload; `refresh()` reads only the reports whose ETag changed."""
+
+    def __init__(self, s3: Any, bucket: str, *, min_interval: float = 0.0) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+        self.min_interval = min_interval
+        self._etags: dict[str, str] = {}  # content key -> ETag of its report
+        self._reports: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._checked = float("-inf")
+
+    def refresh(self) -> list[Change]:
+        """Catch up with the bucket (at most once per `min_interval` seconds); returns what changed."""
+        with self._lock:
+            if time.monotonic() - self._checked < self.min_interval:
+                return []
+            listed: dict[str, str] = {}
+            paginator = self.s3.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=urls.CONTENT_REPORTS):
+                for obj in page.get("Contents", []):
+                    name = obj["Key"][len(urls.CONTENT_REPORTS) :]
+                    if name.endswith(".json"):
+                        listed[name[: -len(".json")]] = obj["ETag"]
+            changes = [Change(key, None) for key in sorted(self._etags.keys() - listed.keys())]
+            for gone in changes:
+                del self._etags[gone.key], self._reports[gone.key]
+            for key, etag in sorted(listed.items()):
+                if self._etags.get(key) == etag:
+                    continue
+                report = self._read(key)
+                if report is None:
+                    continue
+                self._etags[key], self._reports[key] = etag, report
+                changes.append(Change(key, report))
+            self._checked = time.monotonic()
+            return changes
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=urls.report_key(key))["Body"].read()
+        except Exception as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None  # deleted between the listing and the read
+            raise
+        try:
+            report = json.loads(body)
+        except ValueError:
+            return None
+        return report if isinstance(report, dict) else None
+
+    def with_status(self, *statuses: str) -> list[dict[str, Any]]:
+        """The current reports in the given statuses, by content key."""
+        with self._lock:
+            return [r for _, r in sorted(self._reports.items()) if r.get("status") in statuses]
