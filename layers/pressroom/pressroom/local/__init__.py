@@ -144,6 +144,8 @@ class Stack:
         self._saved_env: dict[str, str] | None = None
         self.template: LocalTemplate | None = None
         self.resources: dict[str, str] = {}
+        self._clients: dict[str, Any] = {}
+        self._stream_arns: dict[str, str] = {}
         self.resource_types: dict[str, str] = {}
         self.outputs: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
@@ -213,6 +215,13 @@ class Stack:
             sys.modules.pop(f"pressroom_local_{self.number}_{function.logical_id}", None)
 
     def client(self, service: str) -> Any:
+        """A client of this stack's moto, cached per service."""
+        found = self._clients.get(service)
+        if found is None:
+            found = self._clients[service] = self._new_client(service)
+        return found
+
+    def _new_client(self, service: str) -> Any:
         import boto3
 
         endpoint = self.endpoint_url
@@ -440,6 +449,38 @@ class Stack:
                     return total
             raise RuntimeError("events kept coming after many rounds; is something re-queueing itself?")
 
+    def take_events(self) -> list[str]:
+        """Remove what waits in the render queue and return the message bodies, stamped with their order.
+
+        For tests that deliver events explicitly (shuffled, duplicated) with `deliver()`.
+        """
+        sqs = self.client("sqs")
+        url = self.queue_url(self._render_mapping().source)
+        bodies: list[str] = []
+        with self._deliver_lock:
+            while True:
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)
+                found = messages.get("Messages", [])
+                if not found:
+                    return bodies
+                for message in found:
+                    bodies.append(self._stamp(message["MessageId"], message["Body"]))
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def deliver(self, bodies: list[str]) -> dict[str, Any]:
+        """Invoke the render function once with these message bodies as its batch; returns its response."""
+        mapping = self._render_mapping()
+        records = [{"messageId": str(uuid.uuid4()), "receiptHandle": "explicit", "body": body, "attributes": {},
+                    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                    "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:explicit", "awsRegion": REGION}
+                   for body in bodies]
+        with self._deliver_lock:
+            return self.functions[mapping.function].invoke({"Records": records}) or {}
+
+    def _render_mapping(self) -> EventMapping:
+        assert self.template is not None
+        return next(m for m in self.template.mappings if m.kind == "SQS")
+
     def _stamp(self, message_id: str, body: str) -> str:
         """Give an S3 event a real per-key order (moto's sequencer is a constant)."""
         data = json.loads(body)
@@ -496,8 +537,11 @@ class Stack:
             sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
 
     def _stream_arn(self, table_logical: str) -> str:
-        db = self.client("dynamodb")
-        return db.describe_table(TableName=self.resources[table_logical])["Table"]["LatestStreamArn"]
+        if table_logical not in self._stream_arns:
+            db = self.client("dynamodb")
+            table = db.describe_table(TableName=self.resources[table_logical])["Table"]
+            self._stream_arns[table_logical] = table["LatestStreamArn"]
+        return self._stream_arns[table_logical]
 
     def _read_stream(self, table_logical: str) -> list[dict[str, Any]]:
         streams = self.client("dynamodbstreams")

@@ -1,0 +1,60 @@
+"""What the pipeline tests compare: the whole observable state of a local stack."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pressroom.index import from_item
+from pressroom.local import Stack
+
+_RECENT = re.compile(rb'<ul id="recent-posts">.*?</ul>', re.DOTALL)
+
+
+def site_state(stack: Stack) -> dict[str, bytes]:
+    """Every site object, with the Recent Posts snapshot left out of every page but home.
+
+    Article, archive and tag pages are rewritten only when their own content changes, so their server-rendered
+    Recent Posts list is a snapshot from that moment; the theme's script refreshes it from recent.json, which
+    (like home) is rebuilt on every change and compared in full.
+    """
+    s3 = stack.client("s3")
+    state = {}
+    for key in stack.site_keys():
+        body = s3.get_object(Bucket=stack.site_bucket, Key=key)["Body"].read()
+        if key.endswith(".html") and key != "index.html":
+            body = _RECENT.sub(b"", body)
+        state[key] = body
+    return state
+
+
+def table_state(stack: Stack) -> dict[tuple[str, str], dict[str, Any]]:
+    db = stack.client("dynamodb")
+    items = {}
+    for page in db.get_paginator("scan").paginate(TableName=stack.posts_table):
+        for item in page.get("Items", []):
+            data = from_item(item)
+            data.pop("version_id", None)
+            items[(data["pk"], data["sk"])] = data
+    return items
+
+
+def report_state(stack: Stack) -> dict[str, dict[str, Any]]:
+    import json
+
+    s3 = stack.client("s3")
+    found = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.content_bucket, Prefix="_reports/"):
+        for obj in page.get("Contents", []):
+            data = json.loads(s3.get_object(Bucket=stack.content_bucket, Key=obj["Key"])["Body"].read())
+            data.pop("version_id", None)
+            found[obj["Key"]] = data
+    return found
+
+
+def whole_state(stack: Stack) -> tuple[Any, ...]:
+    return table_state(stack), site_state(stack), report_state(stack)
+
+
+def links_in(html: bytes) -> set[str]:
+    return set(re.findall(r'href="(/posts/[^"]+)"', html.decode()))
