@@ -474,3 +474,12 @@ def test_samconfig_deploys_with_iam_capability_and_a_managed_artifact_bucket() -
     assert "CAPABILITY_IAM" in deploy["capabilities"]
     assert deploy["resolve_s3"] is True
     assert config["default"]["global"]["parameters"]["stack_name"]
+
+
+def test_deploy_guide_describes_every_parameter_and_the_outputs_it_names(template: dict[str, Any]) -> None:
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for parameter in template["Parameters"]:
+        assert f"| `{parameter}` |" in guide, parameter
+    named = set(re.findall(r"^\| `([A-Za-z]+)`", guide, re.MULTILINE)) - set(template["Parameters"])
+    named |= set(re.findall(r"OutputKey=='([A-Za-z]+)'", guide))
+    assert named <= set(template["Outputs"]), named - set(template["Outputs"])
