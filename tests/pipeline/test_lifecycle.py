@@ -1,0 +1,199 @@
+"""Deletes, renames, collisions, drafts, schedules and rejections, end to end through the local stack."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from pressroom.local import Stack
+from tests.conftest import article
+from tests.pipeline.helpers import links_in
+
+LISTINGS = ("index.html", "archive/2026/03/index.html", "tags/port/index.html", "tags/port/2026/index.html")
+FEEDS = ("feed.xml", "rss.xml", "feed.json", "recent.json", "sitemaps/2026-03.xml")
+
+
+def _mentions(stack: Stack, key: str, text: str) -> bool:
+    body = stack.site_object(key)
+    return body is not None and text.encode() in body
+
+
+def test_delete_removes_the_post_from_every_page(stack: Stack) -> None:
+    # given
+    stack.upload("articles/keep.md", article("Kept story", "2026-03-02", tags=["port"]))
+    stack.upload("articles/gone.md", article("Gone story", "2026-03-03", tags=["port"]))
+    for key in LISTINGS + FEEDS:
+        assert _mentions(stack, key, "posts/gone/") or _mentions(stack, key, "Gone story"), key
+
+    # when
+    stack.delete("articles/gone.md")
+
+    # then
+    assert stack.site_object("posts/gone/index.html") is None
+    for key in LISTINGS + FEEDS:
+        assert not _mentions(stack, key, "Gone story") and not _mentions(stack, key, "posts/gone/"), key
+    assert _mentions(stack, "index.html", "Kept story")
+    assert stack.report("articles/gone.md") is None
+
+
+def test_deleting_the_last_post_of_a_month_and_tag_removes_those_pages(stack: Stack) -> None:
+    stack.upload("articles/only.md", article("Only story", "2026-01-15", tags=["lonely"]))
+    assert stack.site_object("archive/2026/01/index.html") is not None
+    stack.delete("articles/only.md")
+    for key in ("archive/2026/01/index.html", "tags/lonely/index.html", "tags/lonely/2026/index.html",
+                "sitemaps/2026-01.xml"):
+        assert stack.site_object(key) is None, key
+    assert b"2026-01" not in stack.site_object("sitemap.xml")
+
+
+def test_slug_change_leaves_redirects_from_the_old_url_and_aliases(stack: Stack) -> None:
+    # given
+    stack.upload("articles/story.md", article("A story", "2026-03-02"))
+
+    # when
+    stack.upload("articles/story.md", article("A story", "2026-03-02", slug="better-name", aliases=["/2026/old-link/"]))
+
+    # then
+    s3 = stack.client("s3")
+    assert stack.site_object("posts/better-name/index.html") is not None
+    for old in ("posts/story/index.html", "2026/old-link/index.html"):
+        head = s3.head_object(Bucket=stack.site_bucket, Key=old)
+        assert head["Metadata"]["location"] == "/posts/better-name/"
+        assert b'url=/posts/better-name/' in stack.site_object(old)
+    assert links_in(stack.site_object("index.html")) == {"/posts/better-name/"}
+
+
+def test_deleting_a_renamed_article_removes_its_redirects(stack: Stack) -> None:
+    stack.upload("articles/story.md", article("A story", "2026-03-02"))
+    stack.upload("articles/story.md", article("A story", "2026-03-02", slug="renamed", aliases=["/x/"]))
+    stack.delete("articles/story.md")
+    assert stack.site_object("posts/story/index.html") is None
+    assert stack.site_object("x/index.html") is None
+
+
+def test_an_alias_never_replaces_a_page_of_the_site(stack: Stack) -> None:
+    stack.upload("articles/a.md", article("Story A", "2026-03-02"))
+    stack.upload("articles/b.md", article("Story B", "2026-03-03", aliases=["/posts/a/", "/feed.xml", "/tags/x/"]))
+    assert b"Story A" in stack.site_object("posts/a/index.html")
+    assert stack.site_object("tags/x/index.html") is None
+    assert b"<feed" in stack.site_object("feed.xml")
+
+
+def test_collision_is_decided_by_key_order_not_arrival_order(stack: Stack) -> None:
+    # given: the later key arrives first
+    stack.upload("articles/zeta.md", article("Zeta claims", "2026-03-02", slug="shared"))
+    stack.upload("articles/alpha.md", article("Alpha claims", "2026-03-03", slug="shared"))
+
+    # then: the key that sorts first owns the URL, the other is held with a report naming the winner
+    assert b"Alpha claims" in stack.site_object("posts/shared/index.html")
+    held = stack.report("articles/zeta.md")
+    assert held["status"] == "held" and held["winner"] == "articles/alpha.md"
+    assert "articles/alpha.md" in held["errors"][0]["message"]
+    assert not _mentions(stack, "index.html", "Zeta claims")
+
+    # when: the winner goes
+    stack.delete("articles/alpha.md")
+
+    # then: the held article is published
+    assert b"Zeta claims" in stack.site_object("posts/shared/index.html")
+    assert stack.report("articles/zeta.md")["status"] == "published"
+    assert _mentions(stack, "index.html", "Zeta claims")
+
+
+def test_collision_outcome_is_the_same_in_either_order(stack: Stack) -> None:
+    outcomes = []
+    for order in (("articles/a.md", "articles/b.md"), ("articles/b.md", "articles/a.md")):
+        stack.reset()
+        for key in order:
+            stack.upload(key, article(f"From {key}", "2026-03-02", slug="same"))
+        outcomes.append((b"From articles/a.md" in stack.site_object("posts/same/index.html"),
+                         stack.report("articles/b.md")["status"]))
+    assert outcomes[0] == outcomes[1] == (True, "held")
+
+
+def test_draft_publishes_nothing_and_unpublishes_a_public_post(stack: Stack) -> None:
+    stack.upload("articles/d.md", article("Draft story", "2026-03-02", draft=True))
+    assert stack.site_object("posts/d/index.html") is None
+    assert stack.report("articles/d.md")["status"] == "draft"
+
+    stack.upload("articles/d.md", article("Draft story", "2026-03-02"))
+    assert stack.site_object("posts/d/index.html") is not None
+
+    stack.upload("articles/d.md", article("Draft story", "2026-03-02", draft=True))
+    assert stack.site_object("posts/d/index.html") is None
+    assert not _mentions(stack, "index.html", "Draft story")
+    assert not _mentions(stack, "recent.json", "Draft story")
+
+
+def test_future_post_is_scheduled_and_published_when_its_schedule_fires(stack: Stack) -> None:
+    # given: a post dated after the stack's clock (2026-03-10 12:00 UTC)
+    stack.upload("articles/later.md", article("Later story", "2026-03-20T08:00:00+00:00"))
+
+    # then: nothing public, a report and one schedule
+    assert stack.site_object("posts/later/index.html") is None
+    report = stack.report("articles/later.md")
+    assert report["status"] == "scheduled" and report["scheduled_for"].startswith("2026-03-20T08:00")
+    assert [s["ScheduleExpression"] for s in stack.schedules()] == ["at(2026-03-20T08:00:00)"]
+    assert not _mentions(stack, "feed.xml", "Later story")
+
+    # when: time passes, but not enough
+    assert stack.run_schedules(datetime(2026, 3, 19, tzinfo=UTC)) == 0
+    assert stack.site_object("posts/later/index.html") is None
+
+    # when: the schedule is due
+    assert stack.run_schedules(datetime(2026, 3, 20, 8, 0, 1, tzinfo=UTC)) == 1
+
+    # then
+    assert stack.site_object("posts/later/index.html") is not None
+    assert stack.report("articles/later.md")["status"] == "published"
+    assert stack.schedules() == []
+
+
+def test_changing_or_deleting_a_scheduled_post_replaces_or_removes_its_schedule(stack: Stack) -> None:
+    stack.upload("articles/later.md", article("Later story", "2026-04-01"))
+    stack.upload("articles/later.md", article("Later story", "2026-05-01"))
+    assert [s["ScheduleExpression"] for s in stack.schedules()] == ["at(2026-05-01T00:00:00)"]
+    stack.upload("articles/later.md", article("Later story", "2026-03-01"))
+    assert stack.schedules() == [] and stack.site_object("posts/later/index.html") is not None
+    stack.upload("articles/later.md", article("Later story", "2026-06-01"))
+    assert len(stack.schedules()) == 1 and stack.site_object("posts/later/index.html") is None
+    stack.delete("articles/later.md")
+    assert stack.schedules() == []
+
+
+def test_rejected_upload_keeps_the_published_version_and_reports_why(stack: Stack) -> None:
+    # given
+    stack.upload("articles/a.md", article("Good version", "2026-03-02"))
+    before = stack.site_object("posts/a/index.html")
+
+    # when
+    stack.upload("articles/a.md", b"---\ntitle: [unclosed\n---\nBody\n")
+
+    # then: the page is untouched, the report has the documented schema
+    assert stack.site_object("posts/a/index.html") == before
+    report = stack.report("articles/a.md")
+    assert set(report) >= {"key", "version_id", "etag", "status", "url", "errors", "time"}
+    assert report["status"] == "rejected" and report["key"] == "articles/a.md"
+    assert report["errors"][0]["line"] and report["errors"][0]["message"]
+    head = stack.client("s3").head_object(Bucket=stack.content_bucket, Key="articles/a.md")
+    assert report["version_id"] == head["VersionId"] and report["etag"] == head["ETag"].strip('"')
+    # and: it is not retried (nothing in the dead-letter queue, nothing left in the queue)
+    assert stack.dead_letters == []
+    item = stack.client("dynamodb").get_item(TableName=stack.posts_table,
+                                              Key={"pk": {"S": "SRC#articles/a.md"}, "sk": {"S": "SRC"}})["Item"]
+    assert item["status"]["S"] == "rejected"
+
+
+def test_too_large_upload_is_rejected_by_the_template_limit(stack: Stack) -> None:
+    limit = int(stack.functions["RenderFunction"].environment["MAX_UPLOAD_BYTES"])
+    stack.upload("articles/big.md", article("Big", "2026-03-02", body="x" * (limit + 1)))
+    report = stack.report("articles/big.md")
+    assert report["status"] == "rejected" and "limit" in report["errors"][0]["message"]
+
+
+def test_undated_article_keeps_its_first_publication_date(stack: Stack) -> None:
+    stack.upload("articles/u.md", b"---\ntitle: Undated\n---\nBody.\n")
+    stack.set_time(datetime(2026, 3, 15, 9, 0, tzinfo=UTC))
+    stack.upload("articles/u.md", b"---\ntitle: Undated, edited\n---\nBody.\n")
+    recent = json.loads(stack.site_object("recent.json"))
+    assert recent["posts"][0]["date"].startswith("2026-03-10T12:00")
