@@ -1,0 +1,351 @@
+"""`pressroom dev`: the whole system on this machine: local stack, continuous delivery, preview and folder watch."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Self
+
+import click
+
+from pressroom import urls
+from pressroom.cli import EXIT_OK, EXIT_USAGE, main
+from pressroom.cli.ops import content_key, content_root
+from pressroom.preview.reports import Change, ReportBook, describe_errors
+
+if TYPE_CHECKING:
+    from pressroom.local import Stack
+    from pressroom.preview import PreviewServer
+
+
+class LogTail:
+    """Where the functions' log lines go during `pressroom dev`: the last lines are kept, not the whole day."""
+
+    def __init__(self, lines: int = 2000) -> None:
+        self.lines: collections.deque[str] = collections.deque(maxlen=lines)
+
+    def write(self, text: str) -> int:
+        self.lines.extend(line for line in text.splitlines() if line.strip())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> str:
+        return "\n".join(self.lines)
+
+
+class Delivery:
+    """Delivers the local stack's events continuously, as AWS does, so that any upload is published.
+
+    A cheap look at the queues the template's event source mappings read decides whether to settle, so an
+    idle stack costs one request per `interval`; due publish schedules are fired every `schedule_interval`.
+    """
+
+    def __init__(self, stack: Stack, *, interval: float = 0.25, schedule_interval: float = 10.0,
+                 on_delivered: Callable[[], Any] | None = None, errors: IO[str] | None = None) -> None:
+        self.stack = stack
+        self.interval = interval
+        self.schedule_interval = schedule_interval
+        self.on_delivered = on_delivered
+        self.errors = errors or sys.stderr
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sqs = stack.client("sqs")
+        template = stack.template
+        self._queues = [stack.queue_url(m.source) for m in (template.mappings if template else []) if m.kind == "SQS"]
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._run, name="pressroom-delivery", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        since_schedules = 0.0
+        while not self._stop.wait(self.interval):
+            since_schedules += self.interval
+            try:
+                if self.waiting():
+                    self.stack.settle()
+                    if self.on_delivered:
+                        self.on_delivered()
+                if since_schedules >= self.schedule_interval:
+                    since_schedules = 0.0
+                    if fire_due_schedules(self.stack) and self.on_delivered:
+                        self.on_delivered()
+            except Exception:  # noqa: BLE001 - one failed round must not end delivery for the session
+                traceback.print_exc(file=self.errors)
+
+    def waiting(self) -> int:
+        """Messages visible on the queues the functions read."""
+        total = 0
+        for url in self._queues:
+            attributes = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+            total += int(attributes["Attributes"].get("ApproximateNumberOfMessages", 0))
+        return total
+
+
+def fire_due_schedules(stack: Stack) -> int:
+    """Run the publish schedules due now (moto never fires them); the stack's clock keeps following real time."""
+    if not stack.schedules():
+        return 0
+    fired = stack.run_schedules(datetime.now(UTC))
+    # run_schedules leaves the clock at the instant it was given; a dev session runs on real time
+    stack._clock = None  # until Stack offers a way back to real time
+    return fired
+
+
+class FolderWatcher:
+    """Uploads what changes in a content folder to the stack's content bucket (deletions and renames too)."""
+
+    def __init__(self, stack: Stack, folder: Path, *, errors: IO[str] | None = None) -> None:
+        self.stack = stack
+        self.root = folder.resolve()
+        self.errors = errors or sys.stderr
+        self.s3 = stack.client("s3")
+        self.bucket = stack.content_bucket
+        self.uploaded: dict[str, str] = {}  # key -> digest of what was uploaded last
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.ready = threading.Event()
+
+    def files(self) -> list[tuple[str, Path]]:
+        """The folder's inputs as (key, file), site.yaml first."""
+        found = [(key, path) for path in sorted(self.root.rglob("*")) if path.is_file()
+                 and (key := content_key(self.root, path)) is not None]
+        return sorted(found, key=lambda item: (item[0] != urls.CONTENT_SITE_SETTINGS, item[0]))
+
+    def publish_all(self) -> list[str]:
+        """Upload every input of the folder, site.yaml first; returns the keys."""
+        return [key for key, path in self.files() if self._upload(key, path)]
+
+    def apply(self, paths: Iterable[Path]) -> list[tuple[str, str]]:
+        """Bring the bucket in line with the files at `paths` (changed, added or gone); returns (action, key)."""
+        uploads: dict[str, Path] = {}
+        gone: set[str] = set()
+        for path in paths:
+            path = Path(os.path.abspath(path))
+            if path.is_dir():
+                uploads.update((k, f) for f in path.rglob("*") if f.is_file()
+                               and (k := content_key(self.root, f)) is not None)
+            elif path.is_file():
+                key = content_key(self.root, path)
+                if key is not None:
+                    uploads[key] = path
+            else:
+                try:
+                    prefix = path.relative_to(self.root).as_posix()
+                except ValueError:
+                    continue
+                gone |= {k for k in self.uploaded if k == prefix or k.startswith(prefix + "/")}
+        done = []
+        for key in sorted(uploads, key=lambda k: (k != urls.CONTENT_SITE_SETTINGS, k)):
+            if self._upload(key, uploads[key]):
+                done.append(("upload", key))
+        for key in sorted(gone - uploads.keys()):
+            if not (self.root / key).is_file():
+                self.s3.delete_object(Bucket=self.bucket, Key=key)
+                del self.uploaded[key]
+                done.append(("delete", key))
+        return done
+
+    def _upload(self, key: str, path: Path) -> bool:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return False  # gone again already: the next change event removes it
+        digest = hashlib.sha256(data).hexdigest()
+        if self.uploaded.get(key) == digest:
+            return False  # saved without a change
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+        self.uploaded[key] = digest
+        return True
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._run, name="pressroom-watch", daemon=True)
+        self._thread.start()
+        self.ready.wait(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        import watchfiles
+
+        # With yield_on_timeout the first (empty) batch arrives once the watch is in place: that is `ready`.
+        for changes in watchfiles.watch(self.root, stop_event=self._stop, debounce=300, step=50, rust_timeout=200,
+                                        yield_on_timeout=True, raise_interrupt=False):
+            self.ready.set()
+            if not changes:
+                continue
+            try:
+                self.apply(Path(path) for _, path in changes)
+            except Exception:  # noqa: BLE001 - keep watching after a failed upload
+                traceback.print_exc(file=self.errors)
+
+
+class ReportPrinter:
+    """Prints each upload report as it appears or changes: what was published where, and what was not."""
+
+    def __init__(self, stack: Stack, console: Any, preview_url: str = "") -> None:
+        self.book = ReportBook(stack.client("s3"), stack.content_bucket)
+        self.console = console
+        self.base = preview_url.rstrip("/")
+        self.lock = threading.Lock()
+
+    def __call__(self) -> list[Change]:
+        with self.lock:
+            changes = self.book.refresh()
+            for change in changes:
+                self.console.print(self.line(change), highlight=False)
+            return changes
+
+    def line(self, change: Change) -> str:
+        report = change.report
+        if report is None:
+            return f"[dim]removed[/dim]    {change.key}"
+        status = str(report.get("status", ""))
+        url = self.base + str(report["url"]) if report.get("url") else ""
+        if status in ("rejected", "held"):
+            reasons = "; ".join(describe_errors(report)) or "(no reason given)"
+            colour = "red" if status == "rejected" else "yellow"
+            return f"[{colour}]{status:<10}[/{colour}] {change.key}: {reasons}"
+        if status == "draft":
+            return f"[cyan]draft[/cyan]      {change.key}: not published (`pressroom dev --drafts` shows it at {url})"
+        if status == "scheduled":
+            return f"[cyan]scheduled[/cyan]  {change.key}: published at {report.get('scheduled_for', '?')} → {url}"
+        return f"[green]{status:<10}[/green] {change.key} → {url}"
+
+
+class DevSession:
+    """What `pressroom dev` runs, as one object tests can start and stop: stack, preview, delivery, watcher."""
+
+    def __init__(self, folder: Path, *, port: int = 8000, drafts: bool = False, root: Path | None = None,
+                 console: Any = None, log: Any = None, watch: bool = True) -> None:
+        from rich.console import Console
+
+        self.folder = folder
+        self.port = port
+        self.drafts = drafts
+        self.root = root or Path.cwd()
+        self.console = console or Console(highlight=False, soft_wrap=True)
+        self.log = log if log is not None else LogTail()
+        self.watch = watch
+        self.stack: Stack | None = None
+        self.server: PreviewServer | None = None
+        self.delivery: Delivery | None = None
+        self.watcher: FolderWatcher | None = None
+        self.printer: ReportPrinter | None = None
+
+    @property
+    def preview_url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
+    def start(self) -> Self:
+        from pressroom.local import Stack
+        from pressroom.preview import Preview, PreviewServer
+
+        self.stack = Stack(root=self.root, server_port=0, log=self.log)
+        self.stack.start()
+        try:
+            self.server = PreviewServer(Preview.for_stack(self.stack, drafts=self.drafts), port=self.port).start()
+            self.printer = ReportPrinter(self.stack, self.console, self.server.url)
+            self.watcher = FolderWatcher(self.stack, self.folder)
+            self.watcher.publish_all()
+            self.stack.settle()
+            self.printer()
+            self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
+            if self.watch:
+                self.watcher.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for part in (self.watcher, self.delivery, self.server):
+            if part is not None:
+                part.stop()
+        if self.stack is not None:
+            self.stack.stop()
+        self.watcher = self.delivery = self.server = self.stack = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@main.command()
+@click.argument("content_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the preview on 127.0.0.1 (0: any free port).")
+@click.option("--drafts", is_flag=True, help="Also preview drafts and scheduled posts (never published).")
+@click.option("--verbose", "-v", is_flag=True, help="Show the functions' log lines.")
+def dev(content_dir: Path | None, port: int, drafts: bool, verbose: bool) -> None:
+    """Run the whole system locally on CONTENT_DIR and preview it on http://127.0.0.1:PORT/.
+
+    A local stack (moto, in server mode: boto3 and the AWS CLI can use it too) publishes the folder
+    through the real pipeline, then every change, deletion and rename in it; uploads made with the AWS
+    CLI are published as well. The preview serves the site bucket the way the CDN does and reloads open
+    pages when they change. CONTENT_DIR defaults to the content folder around the current folder.
+    """
+    from rich.console import Console
+
+    folder = content_dir or content_root(Path.cwd()) or Path.cwd()
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    if not (folder / urls.CONTENT_SITE_SETTINGS).is_file():
+        console.print(f"[yellow]no site.yaml in {folder}[/yellow]: the site uses the default settings")
+    console.print(f"starting a local stack and publishing {folder.resolve()} …")
+    session = DevSession(folder, port=port, drafts=drafts, console=console, log=sys.stderr if verbose else None)
+    try:
+        session.start()
+    except FileNotFoundError as exc:  # no template.yaml to deploy
+        console.print(f"[red]{exc}[/red]")
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:
+        console.print(f"[red]cannot serve the preview on 127.0.0.1:{port}[/red]: {exc.strerror or exc} "
+                      "(choose another --port)")
+        sys.exit(EXIT_USAGE)
+    stack = session.stack
+    assert stack is not None
+    console.print(
+        f"\npreview       {session.preview_url}{'  (drafts shown)' if drafts else ''}\n"
+        f"AWS endpoint  {stack.endpoint_url}  (AWS_ENDPOINT_URL; any credentials, region us-east-1)\n"
+        f"stack         {stack.stack_name}  (pressroom status --stack {stack.stack_name})\n"
+        f"content       s3://{stack.content_bucket}/\n"
+        f"watching      {folder.resolve()}\n"
+        "Ctrl-C stops.")
+    sys.stdout.flush()
+    stopped = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("stopping …")
+        session.stop()
+    sys.exit(EXIT_OK)
