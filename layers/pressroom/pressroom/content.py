@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import codecs
+import difflib
 import json
 import posixpath
 import re
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
 from pressroom import markup, yamlsafe
 from pressroom.errors import Problem, Rejected, reject
+from pressroom.markup import clean_text
 from pressroom.site import Site
 from pressroom.urls import is_valid_slug, slug_from_filename
 
@@ -23,13 +28,28 @@ FRONT_MATTER_FIELDS = (
 MAX_TAGS = 10
 MAX_ALIASES = 10
 MAX_TITLE = 300
+MAX_AUTHOR = 200
+MAX_SUMMARY = 1000
+MAX_TAG = 100
+MAX_URL = 2000
 SUMMARY_CHARS = 300
 WORDS_PER_MINUTE = 230
+FIRST_YEAR, LAST_YEAR = 1000, 2999
+DATE_HINT = "write it like 2024-05-01 or 2024-05-01T09:30:00+02:00"
 
-_MONTHS = ("january february march april may june july august september october november december").split()
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_MONTH_WORD = r"(?P<{name}>(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+              r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))\.?"
+_DAY = r"(?P<{name}>[0-3]?\d)(?i:st|nd|rd|th)?"
+# A newsroom dateline opening the first paragraph: "September 20, 2023:", "LISBON, Sept. 20, 2023 —",
+# "20 September 2023:". The separator (a colon or a dash) is what tells a dateline from a sentence.
 _DATELINE = re.compile(
-    r"^(?P<month>" + "|".join(m.capitalize() for m in _MONTHS) + r")\s+(?P<day>\d{1,2}),\s+(?P<year>\d{4})\s*:\s*"
+    r"(?P<place>[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+){0,4},\s+)?"
+    r"(?P<when>" + _MONTH_WORD.format(name="month") + r"\s+" + _DAY.format(name="day") + r",?\s+(?P<year>\d{4})"
+    r"|" + _DAY.format(name="day2") + r"\s+" + _MONTH_WORD.format(name="month2") + r",?\s+(?P<year2>\d{4}))"
+    r"(?P<sep>\s*(?::|—|–|--|-(?=\s))\s*)"
 )
+_ALIAS = re.compile(r"/[A-Za-z0-9._~!$&()*+,;=:@%/-]*")
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,7 @@ class Article:
     dateline: str = ""
     word_count: int = 0
     format: str = "md"
+    timezone: str = "UTC"  # the site's, when the article was parsed: where an undated article is dated
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -64,6 +85,9 @@ class Article:
         return tuple(slugify(t) for t in self.tags)
 
     def dated(self, when: datetime) -> Article:
+        """The article with its publication date; an undated one is dated on the site's calendar."""
+        if self.date is None and when.tzinfo is not None:
+            when = when.astimezone(zoneinfo.ZoneInfo(self.timezone))
         return replace(self, date=when)
 
 
@@ -82,18 +106,29 @@ def parse_article(key: str, data: bytes, site: Site, *, max_bytes: int | None = 
     if max_bytes is not None and len(data) > max_bytes:
         raise reject(key, f"the file is {len(data):,} bytes, more than the limit of {max_bytes:,} bytes",
                      hint="split the article or move large media to media/")
+    text = decode(key, data)
+    if not text.strip():
+        raise reject(key, "the file is empty", line=1, hint="write a title and a body")
+    parser = {".md": _parse_markdown, ".txt": _parse_text, ".json": _parse_json, ".html": _parse_html}[ext]
+    return parser(key, text, site)
+
+
+def decode(key: str, data: bytes) -> str:
+    """UTF-8 text (a byte-order mark tolerated), newlines normalised, stray control characters removed."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise reject(key, "the file is UTF-16 text, not UTF-8", line=1,
+                     hint="save it as UTF-8 (in most editors: Save As, encoding UTF-8)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise reject(key, "the file is not valid UTF-8 text", line=line, hint="save it as UTF-8") from None
+        raise reject(key, f"the file is not valid UTF-8 text (byte {exc.start + 1})", line=line,
+                     hint="save it as UTF-8") from None
     if "\x00" in text:
-        raise reject(key, "the file contains NUL characters", hint="upload a text file")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise reject(key, "the file is empty", hint="write a title and a body")
-    parser = {".md": _parse_markdown, ".txt": _parse_text, ".json": _parse_json, ".html": _parse_html}[ext]
-    return parser(key, text, site)
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise reject(key, "the file contains NUL characters, so it is not a text file", line=line,
+                     hint="upload the article as UTF-8 text")
+    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n").replace("\x0c", "\n"))
 
 
 # --- formats -------------------------------------------------------------------------------------------
@@ -101,145 +136,299 @@ def parse_article(key: str, data: bytes, site: Site, *, max_bytes: int | None = 
 
 def _parse_markdown(key: str, text: str, site: Site) -> Article:
     meta: dict[str, Any] = {}
-    body = text
-    body_line = 1
-    if text.startswith("---\n"):
-        end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], flags=re.MULTILINE)
+    lines: dict[str, int] = {}
+    body_start = 0
+    if re.match(r"---[ \t]*\n", text):
+        opening = text.index("\n") + 1
+        end = re.compile(r"^(---|\.\.\.)[ \t]*$", flags=re.MULTILINE).search(text, opening)
         if end is None:
             raise reject(key, "front matter opened with --- is never closed", line=1,
                          hint="end the front matter with a line of ---")
-        raw = text[4 : 4 + end.start()]
-        body = text[4 + end.end() :].lstrip("\n")
-        body_line = text[: 4 + end.end()].count("\n") + 2
-        meta = _load_front_matter(key, raw)
-    return _build(key, meta, markup.markdown_to_html(body), site, fmt="md", body_line=body_line)
+        meta, lines = _load_front_matter(key, text[opening : end.start()])
+        body_start = min(end.end() + 1, len(text))
+    body = text[body_start:]
+    if body.strip():
+        body = body.lstrip("\n")
+        body_start = len(text) - len(body)
+    body_line = text.count("\n", 0, body_start) + 1  # where the body starts, or would
+    if "title" not in meta:
+        # A Markdown file may carry its title as its first line: "# Title".
+        heading = re.match(r"[ \t]{0,3}#[ \t]+(?P<title>[^\n]*?)(?:[ \t]+#+)?[ \t]*(?:\n|$)", body)
+        if heading:
+            meta["title"] = markup.inline_text(heading.group("title"))
+            lines["title"] = body_line
+            body = body[heading.end() :]
+    return _build(key, meta, markup.markdown_to_html(body), site, fmt="md", lines=lines, body_line=body_line)
 
 
 def _parse_json(key: str, text: str, site: Site) -> Article:
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, value in items:
+            if name in found:
+                duplicates.append(name)
+            found[name] = value
+        return found
+
     try:
-        meta = json.loads(text)
+        meta = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         raise reject(key, f"invalid JSON: {exc.msg}", line=exc.lineno, hint="check the JSON syntax") from None
+    except RecursionError:
+        raise reject(key, "the JSON is nested too deeply", hint="send one object of fields and a body") from None
+    except ValueError as exc:  # e.g. a number too long to read
+        raise reject(key, f"invalid JSON: {exc}", hint="check the JSON values") from None
     if not isinstance(meta, dict):
-        raise reject(key, "a JSON article must be an object with the front-matter fields and body")
+        raise reject(key, "a JSON article must be one object with the front-matter fields and body", line=1,
+                     hint='send {"title": "...", "body": "..."}')
+    meta = {clean_text(k): _clean_value(v) for k, v in meta.items()}
+    lines = {name: _json_line(text, name) for name in meta}
+    if duplicates:
+        name = duplicates[0]
+        raise reject(key, f"{name!r} is given twice", field=name, hint="keep one of them")
     body = meta.pop("body", None)
     if not isinstance(body, str):
-        raise reject(key, "missing or non-text body", field="body", hint="put the article's Markdown in body")
-    return _build(key, meta, markup.markdown_to_html(body), site, fmt="json")
+        raise reject(key, "the body is missing or is not text", field="body", line=lines.get("body"),
+                     hint="put the article's Markdown in body")
+    return _build(key, meta, markup.markdown_to_html(body), site, fmt="json", lines=lines,
+                  body_line=lines.get("body", 1))
+
+
+def _clean_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_value(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean_value(v) for k, v in value.items()}
+    return value
+
+
+def _json_line(text: str, name: str) -> int | None:
+    match = re.search(r'"' + re.escape(json.dumps(name)[1:-1]) + r'"\s*:', text)
+    return text[: match.start()].count("\n") + 1 if match else None
 
 
 def _parse_text(key: str, text: str, site: Site) -> Article:
     lines = text.split("\n")
-    index = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if index is None:
-        raise reject(key, "the file is empty", hint="write a title and a body")
+    index = next((i for i, line in enumerate(lines) if line.strip()), 0)
     title = lines[index].strip()
-    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", "\n".join(lines[index + 1 :])) if p.strip()]
+    rest = "\n".join(lines[index + 1 :])
+    first_body_line = index + 2 + (len(rest) - len(rest.lstrip("\n"))) if rest.strip() else index + 2
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", rest) if p.strip()]
     meta: dict[str, Any] = {"title": title}
+    fields_at = {"title": index + 1}
     dateline = ""
+    opening = ""
     if paragraphs:
         match = _DATELINE.match(paragraphs[0])
         if match:
-            month = _MONTHS.index(match.group("month").lower()) + 1
+            month_word = (match.group("month") or match.group("month2")).lower()
+            month = next(i for i, m in enumerate(_MONTHS, 1) if m.startswith(month_word[:3]))
+            day = int(match.group("day") or match.group("day2"))
+            year = int(match.group("year") or match.group("year2"))
             try:
-                meta["date"] = date(int(match.group("year")), month, int(match.group("day")))
+                meta["date"] = date(year, month, day)
             except ValueError:
-                raise reject(key, f"the dateline {match.group(0).strip()!r} is not a real date",
-                             line=index + 2, hint="fix the dateline") from None
-            dateline = match.group(0).rstrip().rstrip(":").strip()
+                raise reject(key, f"the dateline {match.group('when')!r} is not a real date", field="date",
+                             line=first_body_line, hint="fix the day or the month in the dateline") from None
+            fields_at["date"] = first_body_line
+            dateline = (match.group("place") or "") + match.group("when")
+            opening = (
+                f'<span class="dateline">{escape(match.group("place") or "", quote=False)}'
+                f'<time datetime="{meta["date"].isoformat()}">{escape(match.group("when"), quote=False)}</time>'
+                f'{escape(match.group("sep").rstrip(), quote=False)}</span> '
+            )
             paragraphs[0] = paragraphs[0][match.end() :]
-    from html import escape
-
-    html_parts = []
-    for i, para in enumerate(paragraphs):
-        inner = "<br>\n".join(escape(line.strip(), quote=False) for line in para.split("\n"))
-        if i == 0 and dateline:
-            inner = f'<span class="dateline">{escape(dateline, quote=False)}:</span> {inner}'
-        html_parts.append(f"<p>{inner}</p>")
-    article = _build(key, meta, "\n".join(html_parts), site, fmt="txt")
+    html_parts = [f"<p>{opening if i == 0 else ''}{escape(p, quote=False)}</p>" for i, p in enumerate(paragraphs)]
+    summary = paragraphs[0] if paragraphs and paragraphs[0] else (paragraphs[1] if len(paragraphs) > 1 else "")
+    article = _build(key, meta, "\n".join(html_parts), site, fmt="txt", lines=fields_at,
+                     body_line=first_body_line, summary_text=summary)
     return replace(article, dateline=dateline)
 
 
 class _HtmlHead(HTMLParser):
-    """Finds the title (`<title>` or first `<h1>`) and the first `<time datetime>` of a fragment."""
+    """Finds the title (`<title>` or first `<h1>`), the first `<time datetime>` and `<meta>` fields of a
+    fragment, with where each sits in the text so the ones that are metadata can be cut from the body."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.title = ""
-        self.h1 = ""
-        self.datetime = ""
-        self._in: str | None = None
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.text = text
+        self.found: dict[str, dict[str, Any]] = {}
+        self.meta: dict[str, tuple[str, int]] = {}
+        self._open: list[str] = []
+        self._capture: tuple[str, int, int] | None = None  # (tag, start offset, depth)
+        self._chunks: list[str] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.starts[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("title", "h1") and self._in is None:
-            self._in = tag
-        if tag == "time" and not self.datetime:
-            self.datetime = dict(attrs).get("datetime") or ""
+        values = {k: v or "" for k, v in attrs}
+        if tag == "meta" and values.get("name", "").lower() in ("author", "description", "keywords"):
+            self.meta.setdefault(values["name"].lower(), (values.get("content", ""), self.getpos()[0]))
+        if tag in ("title", "h1", "time") and tag not in self.found and self._capture is None:
+            self._capture = (tag, self._offset(), len(self._open))
+            self._chunks = []
+            if tag == "time":
+                self.found["time"] = {"value": values.get("datetime", ""), "line": self.getpos()[0],
+                                      "top": not self._open}
+        if tag not in markup.VOID and tag not in ("meta", "link", "base", "input", "col", "wbr", "source"):
+            self._open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == self._in:
-            self._in = None
+        if self._capture and self._capture[0] == tag:
+            name, start, _ = self._capture
+            end = self.text.find(">", self._offset())
+            entry = self.found.setdefault(name, {"line": self.text.count("\n", 0, start) + 1})
+            entry.update(text=" ".join("".join(self._chunks).split()), span=(start, end + 1 if end >= 0 else start))
+            self._capture = None
+        if tag in self._open:
+            del self._open[len(self._open) - 1 - self._open[::-1].index(tag):]
 
     def handle_data(self, data: str) -> None:
-        if self._in == "title":
-            self.title += data
-        elif self._in == "h1":
-            self.h1 += data
+        if self._capture:
+            self._chunks.append(data)
 
 
 def _parse_html(key: str, text: str, site: Site) -> Article:
-    head = _HtmlHead()
+    head = _HtmlHead(text)
     head.feed(text)
     head.close()
-    title = " ".join((head.title or head.h1).split())
-    meta: dict[str, Any] = {"title": title}
-    if head.datetime:
-        meta["date"] = head.datetime
-    body = re.sub(r"<title\b[^>]*>.*?</title\s*>", "", text, count=1, flags=re.IGNORECASE | re.DOTALL)
-    if not head.title:
-        body = re.sub(r"<h1\b[^>]*>.*?</h1\s*>", "", body, count=1, flags=re.IGNORECASE | re.DOTALL)
-    # Drop script and style blocks whole (nh3 would keep their text as visible text otherwise).
-    body = re.sub(r"<(script|style)\b[^>]*>.*?</\1\s*>", "", body, flags=re.IGNORECASE | re.DOTALL)
-    body = re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", body,
-                  flags=re.IGNORECASE)
-    return _build(key, meta, markup.sanitize(body), site, fmt="html")
+    title_el, h1_el, time_el = head.found.get("title"), head.found.get("h1"), head.found.get("time")
+    meta: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    cut: list[tuple[int, int]] = []
+    title_from = title_el if title_el and title_el.get("text") else h1_el
+    if title_from and title_from.get("text"):
+        meta["title"] = title_from["text"]
+        lines["title"] = title_from["line"]
+    if title_el and "span" in title_el:
+        cut.append(title_el["span"])
+    if h1_el and "span" in h1_el and (title_from is h1_el or h1_el.get("text", "").casefold()
+                                      == meta.get("title", "").casefold()):
+        cut.append(h1_el["span"])
+    if time_el and time_el["value"]:
+        meta["date"] = time_el["value"]
+        lines["date"] = time_el["line"]
+        if time_el["top"] and "span" in time_el:
+            cut.append(time_el["span"])  # a date on its own line is metadata, not body text
+    for name, field_name in (("author", "author"), ("description", "summary"), ("keywords", "tags")):
+        if name in head.meta:
+            meta[field_name], lines[field_name] = head.meta[name]
+    body = text
+    for start, end in sorted(cut, reverse=True):
+        body = body[:start] + body[end:]
+    return _build(key, meta, markup.sanitize(body), site, fmt="html", lines=lines)
 
 
 # --- fields -------------------------------------------------------------------------------------------
 
 
-def _load_front_matter(key: str, raw: str) -> dict[str, Any]:
+def _load_front_matter(key: str, raw: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        meta = yamlsafe.load(raw)
+        document = yamlsafe.load_document(raw)
     except yamlsafe.YamlError as exc:
         line = exc.line + 1 if exc.line else None  # the front matter starts on line 2
-        raise reject(key, str(exc), line=line, hint="fix the front matter") from None
-    if meta is None:
-        return {}
-    if not isinstance(meta, dict):
-        raise reject(key, "front matter must be a mapping of fields", line=2)
-    return meta
+        raise reject(key, str(exc), field=exc.key, line=line, hint="fix the front matter") from None
+    if document.value is None:
+        return {}, {}
+    if not isinstance(document.value, dict):
+        raise reject(key, "front matter must be a mapping of fields", line=2,
+                     hint="write one field a line, like title: My story")
+    meta = {str(k): v for k, v in document.value.items()}
+    return meta, {name: line + 1 for name, line in document.lines.items()}
 
 
-def _text(value: Any, name: str, problems: list[Problem], *, limit: int = 2000) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        problems.append(Problem("must be text", field=name))
-        return ""
-    text = " ".join(str(value).split())
-    if len(text) > limit:
-        problems.append(Problem(f"is longer than {limit} characters", field=name))
-    return text
+_MISSING: Any = object()
 
 
-def _url(value: Any, name: str, problems: list[Problem]) -> str:
-    text = _text(value, name, problems)
-    if text and not markup.is_safe_url(text):
-        problems.append(Problem("must be an http, https, mailto or relative URL", field=name,
-                                hint="remove the unsafe scheme"))
-        return ""
-    return text
+class _Fields:
+    """Reads front-matter values one field at a time, collecting every problem with its field and line."""
+
+    def __init__(self, meta: dict[str, Any], lines: dict[str, int]) -> None:
+        self.meta = meta
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def problem(self, name: str, message: str, hint: str) -> None:
+        self.problems.append(Problem(message, field=name, line=self.lines.get(name), hint=hint))
+
+    def text(self, name: str, *, limit: int, value: Any = _MISSING, label: str = "") -> str:
+        value = self.meta.get(name) if value is _MISSING else value
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(name, f"{label or name} must be text, not {_kind(value)}", "write it as plain text")
+            return ""
+        text = " ".join(str(value).split())
+        if len(text) > limit:
+            self.problem(name, f"{label or name} is {len(text)} characters, more than {limit}",
+                         "shorten it")
+            return ""
+        return text
+
+    def when(self, name: str, site: Site) -> datetime | None:
+        value = self.meta.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            when = parse_when(value, site)
+        except (ValueError, TypeError, OverflowError, AttributeError):
+            shown = repr(value) if isinstance(value, (str, int, float)) else _kind(value)
+            impossible = isinstance(value, str) and re.match(r"\s*\d{4}-\d{2}-\d{2}", value)
+            self.problem(name, f"{shown} is not {'a real calendar date' if impossible else 'an ISO 8601 date'}",
+                         DATE_HINT)
+            return None
+        if not FIRST_YEAR <= when.year <= LAST_YEAR:
+            self.problem(name, f"the year {when.year} is out of range",
+                         f"use a year from {FIRST_YEAR} to {LAST_YEAR}")
+            return None
+        return when
+
+    def items(self, name: str, limit: int) -> list[str]:
+        value = self.meta.get(name)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list):
+            self.problem(name, f"{name} must be a list, not {_kind(value)}", f"write it like {name}: [one, two]")
+            return []
+        items = [text for item in value if (text := self.text(name, limit=MAX_TAG if name == "tags" else MAX_URL,
+                                                              value=item, label=f"each of {name}"))]
+        if len(items) > limit:
+            self.problem(name, f"{name} has {len(items)} entries, more than {limit}", "keep the most important")
+            return []
+        return items
+
+    def url(self, name: str, value: Any = _MISSING, *, absolute_only: bool = False) -> str:
+        text = self.text(name, limit=MAX_URL, value=value)
+        if not text:
+            return ""
+        if any(ch in text for ch in ' "<>\\`') or not markup.is_safe_url(text) or text.lower().startswith("mailto:"):
+            self.problem(name, f"{text!r} is not a usable URL",
+                         "use an https:// address or a path on this site like /media/photo.jpg")
+            return ""
+        if text.startswith("//"):
+            return "https:" + text
+        if re.match(r"(?i)https?:", text):
+            if not re.match(r"(?i)https?://[^/?#]+", text):
+                self.problem(name, f"{text!r} has no host name", "write the whole address, like https://example.org/")
+                return ""
+            return text
+        if absolute_only and not text.startswith("/"):
+            self.problem(name, f"{text!r} is not an absolute URL", "use an https:// address or a path starting with /")
+            return ""
+        return text if text.startswith("/") else "/" + text
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
 
 
 def parse_when(value: Any, site: Site) -> datetime:
@@ -252,98 +441,52 @@ def parse_when(value: Any, site: Site) -> datetime:
         text = value.strip()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=site.tz)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?", text,
+                            flags=re.IGNORECASE):
+            raise ValueError("not an ISO 8601 date")
+        parsed = datetime.fromisoformat(re.sub(r"\s*[zZ]$", "+00:00", text).replace(" ", "T", 1).replace(" ", ""))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=site.tz)
     raise ValueError("not a date")
 
 
-def _when(value: Any, name: str, site: Site, problems: list[Problem]) -> datetime | None:
-    if value is None or value == "":
-        return None
-    try:
-        when = parse_when(value, site)
-    except (ValueError, TypeError, OverflowError):
-        problems.append(Problem(f"{value!r} is not an ISO 8601 date", field=name,
-                                hint="write it like 2024-05-01 or 2024-05-01T09:30:00+02:00"))
-        return None
-    if not 1900 <= when.year <= 9999:
-        problems.append(Problem("is out of range", field=name))
-        return None
-    return when
-
-
-def _list(value: Any, name: str, problems: list[Problem], limit: int) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [v for v in value.split(",")]
-    if not isinstance(value, list):
-        problems.append(Problem("must be a list", field=name))
-        return []
-    items = []
-    for item in value:
-        text = _text(item, name, problems, limit=100)
-        if text:
-            items.append(text)
-    if len(items) > limit:
-        problems.append(Problem(f"has more than {limit} entries", field=name))
-    return items
-
-
-def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: str, body_line: int = 1) -> Article:
-    problems: list[Problem] = []
-    unknown = sorted(str(k) for k in meta if k not in FRONT_MATTER_FIELDS)
-    if unknown:
-        problems.append(Problem(f"unknown fields: {', '.join(unknown)}", field=unknown[0],
-                                hint=f"known fields are {', '.join(FRONT_MATTER_FIELDS)}"))
-    title = _text(meta.get("title"), "title", problems, limit=MAX_TITLE)
-    if not title and not any(p.field == "title" for p in problems):
-        problems.append(Problem("the article has no title", field="title", hint="add a title"))
-    raw_slug = meta.get("slug")
-    if raw_slug is not None and not isinstance(raw_slug, str):
-        problems.append(Problem("must be text", field="slug"))
-        raw_slug = None
-    slug = ""
-    if raw_slug is not None:
-        if "/" in raw_slug or "\\" in raw_slug or ".." in raw_slug:
-            problems.append(Problem(f"{raw_slug!r} is not one path segment", field="slug",
-                                    hint="use letters, digits and hyphens only"))
-        else:
-            slug = slugify(raw_slug)
-            if not slug:
-                problems.append(Problem(f"{raw_slug!r} leaves nothing usable", field="slug",
-                                        hint="use letters, digits and hyphens"))
-    else:
-        slug = slugify(slug_from_filename(key))
-        if not slug:
-            problems.append(Problem("the file name gives no usable slug", field="slug",
-                                    hint="rename the file or set slug in the front matter"))
-    if slug and not is_valid_slug(slug):
-        problems.append(Problem(f"{slug!r} is not a valid slug", field="slug"))
-    when = _when(meta.get("date"), "date", site, problems)
-    updated = _when(meta.get("updated"), "updated", site, problems)
+def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: str,
+           lines: dict[str, int] | None = None, body_line: int = 1, summary_text: str | None = None) -> Article:
+    read = _Fields(meta, lines or {})
+    for name in sorted(str(k) for k in meta if k not in FRONT_MATTER_FIELDS):
+        close = difflib.get_close_matches(name.lower(), FRONT_MATTER_FIELDS, n=1)
+        read.problem(name, f"unknown field {name!r}",
+                     f"did you mean {close[0]!r}?" if close else f"known fields are {', '.join(FRONT_MATTER_FIELDS)}")
+    title = read.text("title", limit=MAX_TITLE)
+    if not title and not any(p.field == "title" for p in read.problems):
+        where = {"md": "add title: to the front matter", "json": 'add a "title" field',
+                 "txt": "put the title on the first line", "html": "add a <title> or an <h1>"}[fmt]
+        read.problem("title", "the article has no title", where)
+    slug = _slug(key, read)
+    when = read.when("date", site)
+    updated = read.when("updated", site)
+    if when and updated and updated < when:
+        read.problem("updated", "updated is earlier than date", "an update comes after the first publication")
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        problems.append(Problem("must be true or false", field="draft"))
+        read.problem("draft", f"draft must be true or false, not {draft!r}", "write draft: true or draft: false")
         draft = False
-    tags = _list(meta.get("tags"), "tags", problems, MAX_TAGS)
-    for tag in tags:
-        if not slugify(tag):
-            problems.append(Problem(f"tag {tag!r} has no letters or digits", field="tags"))
-    aliases = _list(meta.get("aliases"), "aliases", problems, MAX_ALIASES)
+    tags = _tags(read)
+    aliases = read.items("aliases", MAX_ALIASES)
     for alias in aliases:
-        if not alias.startswith("/") or ".." in alias or "//" in alias or not markup.is_safe_url(alias):
-            problems.append(Problem(f"alias {alias!r} must be a root-relative path like /old/url/",
-                                    field="aliases"))
+        if not _ALIAS.fullmatch(alias) or "/../" in alias + "/" or "/./" in alias + "/" or alias.startswith("//"):
+            read.problem("aliases", f"alias {alias!r} must be a path on this site like /old/story.html",
+                         "start it with / and leave out the domain, .., ? and #")
     plain = markup.plain_text(body_html)
-    if not plain and not body_html.strip():
-        problems.append(Problem("the article has no body", line=body_line, hint="write the article's text"))
-    summary = _text(meta.get("summary"), "summary", problems) or _first_paragraph(body_html)
-    author = _text(meta.get("author"), "author", problems, limit=200) or site.author
-    image = _url(meta.get("image"), "image", problems)
-    canonical = _url(meta.get("canonical"), "canonical", problems)
-    if problems:
-        raise Rejected(key, problems)
+    if not plain and "<img" not in body_html:
+        read.problems.append(Problem("the article has no body", line=body_line, hint="write the article's text"))
+    summary = read.text("summary", limit=MAX_SUMMARY)
+    if not summary:
+        summary = _shorten(summary_text if summary_text is not None else _first_paragraph(body_html))
+    author = read.text("author", limit=MAX_AUTHOR) or site.author
+    image, image_alt = _image(read)
+    canonical = read.url("canonical", absolute_only=True)
+    if read.problems:
+        raise Rejected(key, read.problems)
     return Article(
         source_key=key,
         slug=slug,
@@ -353,20 +496,80 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
         date=when,
         updated=updated,
         author=author,
-        tags=tuple(dict.fromkeys(tags)),
+        tags=tuple(tags),
         draft=draft,
         image=image,
+        image_alt=image_alt,
         canonical=canonical,
-        aliases=tuple(aliases),
+        aliases=tuple(dict.fromkeys(aliases)),
         word_count=len(plain.split()),
         format=fmt,
+        timezone=site.timezone,
     )
 
 
+def _slug(key: str, read: _Fields) -> str:
+    raw = read.meta.get("slug")
+    if raw is None or raw == "":
+        slug = slugify(slug_from_filename(key))
+        if not slug:
+            read.problems.append(Problem("the file name gives no usable slug", field="slug",
+                                         hint="rename the file with letters or digits, or set slug"))
+        return slug
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        read.problem("slug", f"slug must be text, not {_kind(raw)}", "use letters, digits and hyphens")
+        return ""
+    raw = str(raw).strip()
+    if "/" in raw or "\\" in raw or ".." in raw:
+        read.problem("slug", f"{raw!r} is not one path segment", "use letters, digits and hyphens only")
+        return ""
+    slug = slugify(raw)
+    if not slug or not is_valid_slug(slug):
+        read.problem("slug", f"{raw!r} leaves no letters or digits for the URL", "use letters, digits and hyphens")
+        return ""
+    return slug
+
+
+def _tags(read: _Fields) -> list[str]:
+    """Tags in the order given, one per tag page: spellings that share a URL count once."""
+    kept: dict[str, str] = {}
+    for tag in read.items("tags", MAX_TAGS):
+        tag_slug = slugify(tag)
+        if not tag_slug:
+            read.problem("tags", f"tag {tag!r} has no letters or digits for its URL", "use letters or digits")
+        kept.setdefault(tag_slug, tag)
+    return list(kept.values())
+
+
+def _image(read: _Fields) -> tuple[str, str]:
+    """The lead image: a URL, or a mapping with `src` and `alt`."""
+    value = read.meta.get("image")
+    if isinstance(value, dict):
+        unknown = sorted(str(k) for k in value if k not in ("src", "alt"))
+        if unknown:
+            read.problem("image", f"image has unknown keys {', '.join(unknown)}", "give src and alt only")
+            return "", ""
+        src = read.url("image", value.get("src"))
+        if not src:
+            if "src" not in value:
+                read.problem("image", "image has no src", "write image: {src: /media/photo.jpg, alt: ...}")
+            return "", ""
+        return src, read.text("image", limit=MAX_TAG * 5, value=value.get("alt") or "", label="the image's alt")
+    return read.url("image", value), ""
+
+
 def _first_paragraph(body_html: str) -> str:
-    match = re.search(r"<p>(.*?)</p>", body_html, flags=re.DOTALL)
-    text = markup.plain_text(match.group(1) if match else body_html)
+    for match in re.finditer(r"<p>(.*?)</p>", body_html, flags=re.DOTALL):
+        text = markup.plain_text(match.group(1))
+        if text:
+            return text
+    return markup.plain_text(body_html)
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
     if len(text) <= SUMMARY_CHARS:
         return text
     cut = text[:SUMMARY_CHARS].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "…"
+

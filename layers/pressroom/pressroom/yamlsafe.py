@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -11,49 +12,130 @@ MAX_DEPTH = 16
 MAX_ALIASES = 16
 MAX_NODES = 5000
 
+# The only explicit tags a document may carry: the plain data types the safe loader builds anyway.
+_CORE = "tag:yaml.org,2002:"
+ALLOWED_TAGS = frozenset(_CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map"))
+_TIMESTAMP = _CORE + "timestamp"
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, leaving dates as text: the caller parses them and can name the field it rejects."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+
 
 class YamlError(ValueError):
     """YAML that is malformed or exceeds the limits; `line` is 1-based within the YAML text."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, key: str | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.key = key
+
+
+@dataclass
+class _Level:
+    """One open mapping or sequence while walking the event stream."""
+
+    mapping: bool
+    at_key: bool = True
+    keys: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    """A parsed YAML document and the 1-based line of each top-level key (when it is a mapping)."""
+
+    value: Any
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 def load(text: str) -> Any:
     """Parse YAML text with the safe loader after checking it stays within the limits."""
+    return load_document(text).value
+
+
+def load_document(text: str) -> Document:
+    """Like `load`, also giving the line of each top-level key so problems can point at it."""
     if len(text) > MAX_YAML_CHARS:
         raise YamlError(f"YAML is larger than {MAX_YAML_CHARS // 1024} KB")
-    depth = aliases = nodes = 0
     try:
-        # A first pass over parser events bounds the work before any object is built.
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases > MAX_ALIASES:
-                    raise YamlError(f"YAML uses more than {MAX_ALIASES} aliases", _line(event))
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise YamlError(f"YAML is nested deeper than {MAX_DEPTH} levels", _line(event))
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-            if isinstance(event, yaml.NodeEvent):
-                nodes += 1
-                if nodes > MAX_NODES:
-                    raise YamlError(f"YAML has more than {MAX_NODES} values", _line(event))
-            if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                tag = getattr(event, "tag", None)
-                if tag and tag.startswith("!") and not tag.startswith("tag:yaml.org,2002:"):
-                    raise YamlError(f"YAML tag {tag} is not allowed", _line(event))
-        return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader is the safe loader
+        lines = _check(text)
+        return Document(yaml.load(text, Loader=_Loader), lines)
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise YamlError(f"invalid YAML: {exc.problem or exc}", line) from None
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlError(f"invalid YAML: {exc.problem or exc.context or 'syntax error'}",
+                        mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError(f"YAML is nested deeper than {MAX_DEPTH} levels") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value the safe constructor cannot build
+        raise YamlError(f"invalid YAML value: {exc}") from None
+
+
+def _check(text: str) -> dict[str, int]:
+    """Walk the parser events once, bounding the work before any object is built.
+
+    Returns the line of each top-level mapping key. Raises on too many aliases, values or levels, on any
+    tag outside the plain data types, and on a key given twice in one mapping.
+    """
+    stack: list[_Level] = []
+    top_lines: dict[str, int] = {}
+    aliases = nodes = 0
+    documents = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise YamlError("YAML holds more than one document", _line(event))
+            continue
+        if not isinstance(event, (yaml.NodeEvent, yaml.CollectionEndEvent)):
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            stack.pop()
+            _advance(stack)
+            continue
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise YamlError(f"YAML has more than {MAX_NODES} values", _line(event))
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise YamlError(f"YAML uses more than {MAX_ALIASES} aliases", _line(event))
+            _advance(stack)
+            continue
+        tag = getattr(event, "tag", None)
+        if tag and tag != "!" and tag not in ALLOWED_TAGS:
+            shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+            raise YamlError(f"YAML tag {shown} is not allowed", _line(event))
+        level = stack[-1] if stack else None
+        if level is not None and level.mapping and level.at_key and isinstance(event, yaml.ScalarEvent):
+            if event.value in level.keys and event.value != "<<":
+                raise YamlError(f"{event.value!r} is given twice (first on line {level.keys[event.value]})",
+                                _line(event), key=event.value)
+            level.keys[event.value] = _line(event) or 0
+            if len(stack) == 1:
+                top_lines[event.value] = _line(event) or 0
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise YamlError(f"YAML is nested deeper than {MAX_DEPTH} levels", _line(event))
+            stack.append(_Level(mapping=isinstance(event, yaml.MappingStartEvent)))
+        else:
+            _advance(stack)
+    return top_lines
+
+
+def _advance(stack: list[_Level]) -> None:
+    """One node finished inside the innermost collection: a mapping alternates between key and value."""
+    if stack and stack[-1].mapping:
+        stack[-1].at_key = not stack[-1].at_key
 
 
 def _line(event: Any) -> int | None:

@@ -1,0 +1,87 @@
+"""The sanitizer and the URL check every format and field goes through."""
+
+from __future__ import annotations
+
+import pytest
+from pressroom import markup
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/a", "http://example.org", "mailto:desk@example.org", "/posts/a/", "media/a.png",
+    "#section", "?q=1", "../up", "/a:b",
+])
+def test_safe_urls_pass(url: str) -> None:
+    assert markup.is_safe_url(url)
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
+    "java\nscript:alert(1)", "jav&#x61;script:alert(1)", "&#106;avascript:alert(1)", "javascript&colon;alert(1)",
+    "vbscript:msgbox(1)", "data:text/html;base64,PHNjcmlwdD4=", "data:image/png;base64,AAAA", "file:///etc/passwd",
+    "\x01javascript:alert(1)", "x:y", "", "   ",
+])
+def test_unsafe_urls_fail(url: str) -> None:
+    assert not markup.is_safe_url(url)
+
+
+def test_sanitize_keeps_the_allowlist_and_drops_everything_else() -> None:
+    # given
+    html = ('<p class="x" id="y">Text <strong>bold</strong> <u>under</u></p><form><input name=a></form>'
+            '<div><blockquote>Quote</blockquote></div><marquee>old</marquee>')
+
+    # then
+    assert markup.sanitize(html) == "<p>Text <strong>bold</strong> <u>under</u></p><blockquote>Quote</blockquote>old"
+
+
+def test_sanitize_drops_the_content_of_script_like_elements() -> None:
+    # given
+    html = ("<script>a()</script><style>b{}</style><template>c</template><noscript>d</noscript>"
+            "<svg><text>e</text></svg><math><mi>f</mi></math><textarea>g</textarea><p>kept</p>")
+
+    # then
+    assert markup.sanitize(html) == "<p>kept</p>"
+
+
+@pytest.mark.parametrize(("attribute", "kept"), [
+    ('width="640"', 'width="640"'), ('width="100%"', ""), ('width="-1"', ""), ('height="99999999999"', ""),
+])
+def test_image_sizes_are_kept_only_as_whole_pixels(attribute: str, kept: str) -> None:
+    # when
+    html = markup.sanitize(f'<img src="/a.png" alt="A" {attribute}>')
+
+    # then
+    assert html == f'<img src="/a.png" alt="A"{" " + kept if kept else ""} loading="lazy">'
+
+
+def test_table_cell_style_keeps_only_text_alignment() -> None:
+    # when
+    html = markup.sanitize('<table><tr><td style="text-align: right; background: url(javascript:x)">a</td>'
+                           '<td style="text-align:center">b</td></tr></table>')
+
+    # then
+    assert '<td style="text-align:center">b</td>' in html
+    assert "background" not in html and "javascript" not in html
+
+
+def test_code_class_keeps_only_a_language_name() -> None:
+    # when
+    html = markup.sanitize('<pre><code class="language-py">x</code></pre><code class="evil x">y</code>')
+
+    # then
+    assert html == '<pre><code class="language-py">x</code></pre><code>y</code>'
+
+
+def test_images_without_a_safe_source_are_dropped() -> None:
+    assert markup.sanitize('<p><img src="javascript:alert(1)" alt="x">text</p>') == "<p>text</p>"
+
+
+def test_clean_text_removes_characters_no_document_may_hold() -> None:
+    # given
+    text = "a\x00b\x07c\x1bd\x85e\ud800f\ufffeg\U0010ffffh\tI\nJ"
+
+    # then
+    assert markup.clean_text(text) == "abcdefgh\tI\nJ"
+
+
+def test_plain_text_is_the_visible_words_of_a_fragment() -> None:
+    assert markup.plain_text("<p>Fish &amp; <em>chips</em></p>\n<script>x()</script><p>two</p>") == "Fish & chips two"

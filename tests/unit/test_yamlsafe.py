@@ -1,0 +1,147 @@
+"""Bounded YAML: bombs fail fast, tags never construct objects, mistakes point at their line."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from pressroom import yamlsafe
+from pressroom.errors import Rejected
+from pressroom.site import parse_site
+
+from tests.unit.builders import problems
+
+
+def _billion_laughs(levels: int = 9) -> str:
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        prev, name = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_billion_laughs_is_rejected_fast() -> None:
+    # given
+    started = time.perf_counter()
+
+    # when
+    with pytest.raises(yamlsafe.YamlError) as caught:
+        yamlsafe.load(_billion_laughs())
+
+    # then
+    assert "aliases" in str(caught.value) and caught.value.line == 3
+    assert time.perf_counter() - started < 0.5
+
+
+def test_billion_laughs_in_front_matter_is_a_rejection_with_its_line() -> None:
+    # when
+    found = problems("articles/bomb.md", "---\ntitle: Bomb\n" + _billion_laughs() + "---\nBody\n")
+
+    # then: the third line of the bomb is line 5 of the file
+    assert found[0].line == 5 and "aliases" in found[0].message
+
+
+def test_a_few_aliases_are_still_allowed() -> None:
+    assert yamlsafe.load("base: &b [1, 2]\ncopy: *b\n") == {"base": [1, 2], "copy": [1, 2]}
+
+
+def test_deep_nesting_is_rejected() -> None:
+    # when / then
+    with pytest.raises(yamlsafe.YamlError, match="nested deeper"):
+        yamlsafe.load("a: " + "[" * 50 + "]" * 50)
+
+
+def test_too_many_values_are_rejected() -> None:
+    # when / then
+    with pytest.raises(yamlsafe.YamlError, match="more than 5000 values"):
+        yamlsafe.load("a: [" + ", ".join(["1"] * 6000) + "]")
+
+
+def test_oversized_yaml_is_rejected_before_parsing() -> None:
+    # when / then
+    with pytest.raises(yamlsafe.YamlError, match="larger than"):
+        yamlsafe.load("a: '" + "x" * (yamlsafe.MAX_YAML_CHARS + 1) + "'")
+
+
+@pytest.mark.parametrize("document", [
+    "!!python/object/apply:os.system ['touch /tmp/pressroom-pwned']",
+    "a: !!python/object/apply:subprocess.check_output [['id']]",
+    "a: !!python/name:os.system",
+    "a: !!python/object/new:type [x, [], {}]",
+    "!!python/module:os",
+    "a: !custom thing",
+    "a: !!binary aGVsbG8=",
+    "a: !!set {x, y}",
+])
+def test_tags_outside_plain_data_are_rejected_without_running_anything(document: str) -> None:
+    # when
+    with pytest.raises(yamlsafe.YamlError) as caught:
+        yamlsafe.load(document)
+
+    # then
+    assert "not allowed" in str(caught.value)
+
+
+def test_python_tag_in_front_matter_never_executes() -> None:
+    # given: a tag that would create a file if anything constructed it
+    text = "---\ntitle: !!python/object/apply:os.system ['touch /tmp/pressroom-yaml-ran']\n---\nBody\n"
+
+    # when
+    found = problems("articles/tag.md", text)
+
+    # then
+    assert "not allowed" in found[0].message
+    assert not os.path.exists("/tmp/pressroom-yaml-ran")
+
+
+def test_several_documents_are_rejected() -> None:
+    with pytest.raises(yamlsafe.YamlError, match="more than one document"):
+        yamlsafe.load("a: 1\n---\nb: 2\n")
+
+
+def test_duplicate_key_is_rejected_naming_both_lines() -> None:
+    # when
+    with pytest.raises(yamlsafe.YamlError) as caught:
+        yamlsafe.load("title: a\nnested: {x: 1}\ntitle: b\n")
+
+    # then
+    assert caught.value.line == 3 and caught.value.key == "title" and "line 1" in str(caught.value)
+
+
+def test_same_key_in_different_mappings_is_fine() -> None:
+    assert yamlsafe.load("a: {name: 1}\nb: {name: 2}\n") == {"a": {"name": 1}, "b": {"name": 2}}
+
+
+def test_dates_stay_text_for_the_caller_to_read() -> None:
+    assert yamlsafe.load("date: 2026-03-02\nwhen: 2026-03-02T10:00:00Z\n") == {
+        "date": "2026-03-02", "when": "2026-03-02T10:00:00Z"}
+
+
+def test_document_gives_the_line_of_each_top_level_key() -> None:
+    # when
+    document = yamlsafe.load_document("# comment\nname: x\nabout: >-\n  two\n  lines\nlogo: /l.png\n")
+
+    # then
+    assert document.lines == {"name": 2, "about": 3, "logo": 6}
+
+
+def test_syntax_error_reports_its_line() -> None:
+    # when
+    with pytest.raises(yamlsafe.YamlError) as caught:
+        yamlsafe.load("a: 1\nb: [1, 2\nc: 3\n")
+
+    # then
+    assert caught.value.line in (2, 3) and "invalid YAML" in str(caught.value)
+
+
+def test_site_yaml_bomb_is_rejected_fast() -> None:
+    # given
+    started = time.perf_counter()
+
+    # when
+    with pytest.raises(Rejected):
+        parse_site(_billion_laughs().encode())
+
+    # then
+    assert time.perf_counter() - started < 0.5
