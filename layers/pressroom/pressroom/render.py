@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from pressroom import urls
 from pressroom.content import Article
+from pressroom.markup import clean_text
 from pressroom.model import Post
 from pressroom.site import Site
 
@@ -60,8 +61,9 @@ class Theme:
         self.assets = self._fingerprint([f / "static" for f in folders if f])
         self.env.globals["asset"] = self.asset_url
         self.env.filters["human_date"] = human_date
-        self.env.filters["iso"] = lambda d: d.isoformat()
+        self.env.filters["iso"] = iso
         self.env.filters["jsonld"] = jsonld
+        self.env.filters["paragraphs"] = paragraphs
 
     @staticmethod
     def _fingerprint(static_dirs: list[Path]) -> dict[str, Page]:
@@ -100,65 +102,108 @@ def _asset_type(ext: str) -> str:
 
 
 def human_date(when: datetime) -> str:
-    return f"{when.strftime('%B')} {when.day}, {when.year}"
+    """The calendar day as readers write it ("March 2, 2026"), on the date's own calendar."""
+    return f"{_MONTH_NAMES[when.month - 1]} {when.day}, {when.year}"
+
+
+def iso(when: datetime) -> str:
+    """The machine-readable instant for `<time datetime>` and meta tags: seconds, with the offset."""
+    return _aware(when).isoformat(timespec="seconds")
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain text split at blank lines (the site's About Us may hold several paragraphs)."""
+    return [" ".join(p.split()) for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def jsonld(data: Any) -> Markup:
     """JSON for a <script type=application/ld+json> block: `<`, `>` and `&` escaped so no field breaks out."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)  # noqa: S704 - escaped above for the script context
+    return Markup(text)
 
 
 # --- pages ---------------------------------------------------------------------------------------------
 
 
 def article_page(theme: Theme, site: Site, article: Article, recent: Sequence[Post]) -> Page:
-    assert article.date is not None
+    """The article's own page: the seed's shape, with its metadata for search engines and link previews."""
+    if article.date is None:
+        raise ValueError("an article is dated before its page is rendered")
     post = Post.from_article(article)
-    when = article.date.astimezone(site.tz) if article.date.tzinfo else article.date
-    canonical = article.canonical or urls.absolute(site.base_url, post.url)
-    data = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
-        "datePublished": when.isoformat(), "mainEntityOfPage": canonical,
-        "publisher": {"@type": "Organization", "name": site.name},
-    }
-    if article.updated:
-        data["dateModified"] = article.updated.isoformat()
-    if article.author:
-        data["author"] = {"@type": "Person", "name": article.author}
-    if article.image:
-        data["image"] = _absolute_if_relative(site, article.image)
+    # Dates are shown on their own calendar: a date written without an offset is already the site's day,
+    # and one written with an offset keeps the day its author meant.
+    when = _aware(article.date)
+    url = urls.absolute(site.base_url, post.url)
+    canonical = _absolute_if_relative(site, article.canonical) if article.canonical else url
+    image = _absolute_if_relative(site, article.image) if article.image else ""
     return theme.page(
         urls.post_key(article.slug), "article.html", site=site, article=article, post=post, when=when,
-        canonical=canonical, recent=list(recent), structured=data,
-        image=_absolute_if_relative(site, article.image) if article.image else "",
-        tag_links=[(t, urls.tag_url(s)) for t, s in zip(article.tags, article.tag_slugs, strict=True)],
+        canonical=canonical, recent=list(recent), structured=news_article(site, article, url, canonical, image),
+        image=image, tag_links=[(t, urls.tag_url(s)) for t, s in zip(article.tags, article.tag_slugs, strict=True)],
     )
+
+
+def news_article(site: Site, article: Article, url: str, canonical: str, image: str) -> dict[str, Any]:
+    """The schema.org NewsArticle of a page (serialised by the `jsonld` filter)."""
+    assert article.date is not None
+    publisher: dict[str, Any] = {"@type": "NewsMediaOrganization", "name": site.name, "url": site.base_url + "/"}
+    if site.logo:
+        publisher["logo"] = {"@type": "ImageObject", "url": _absolute_if_relative(site, site.logo)}
+    data: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title, "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical}, "datePublished": iso(article.date),
+        "dateModified": iso(article.updated or article.date), "inLanguage": site.language,
+        "publisher": publisher, "wordCount": article.word_count,
+    }
+    if article.summary:
+        data["description"] = article.summary
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    if image:
+        data["image"] = image
+    return data
 
 
 def _listing(theme: Theme, site: Site, key: str, title: str, posts: Sequence[Post], recent: Sequence[Post],
              **extra: Any) -> Page:
-    context: dict[str, Any] = {"heading": title, "months": [], "years": [], "intro": ""}
+    context: dict[str, Any] = {"heading": title, "months": [], "years": [], "is_home": False}
     context.update(extra)
     return theme.page(key, "list.html", site=site, posts=list(posts), recent=list(recent),
                       canonical=urls.absolute(site.base_url, urls.key_to_url(key)), **context)
 
 
+def month_label(year: int, month: int) -> str:
+    return f"{_MONTH_NAMES[month - 1]} {year}"
+
+
 def home_page(theme: Theme, site: Site, posts: Sequence[Post], months: Sequence[tuple[int, int]]) -> Page:
-    links = [(datetime(y, m, 1).strftime("%B %Y"), urls.month_archive_url(y, m)) for y, m in months]
-    return _listing(theme, site, urls.HOME_KEY, site.name, posts[: site.posts_per_page],
+    """The newest `posts_per_page` posts with their summaries, and links to every month's archive."""
+    links = [(month_label(y, m), urls.month_archive_url(y, m)) for y, m in months]
+    return _listing(theme, site, urls.HOME_KEY, "Latest news", posts[: site.posts_per_page],
                     posts[:RECENT_COUNT], months=links, is_home=True)
 
 
 def month_page(theme: Theme, site: Site, year: int, month: int, posts: Sequence[Post],
                recent: Sequence[Post]) -> Page:
-    key = f"archive/{year:04d}/{month:02d}/index.html"
-    return _listing(theme, site, key, datetime(year, month, 1).strftime("%B %Y"), posts, recent)
+    """One month's whole archive on one page."""
+    key = urls.month_archive_key(datetime(year, month, 1))
+    return _listing(theme, site, key, month_label(year, month), posts, recent)
 
 
 def tag_page(theme: Theme, site: Site, tag_slug: str, tag: str, posts: Sequence[Post], years: Sequence[int],
              recent: Sequence[Post]) -> Page:
+    """A tag's newest posts, linking to the tag's page for each year."""
     links = [(str(y), urls.tag_year_url(tag_slug, y)) for y in years]
     return _listing(theme, site, urls.tag_key(tag_slug), f"Tagged “{tag}”", posts[: site.posts_per_page],
                     recent, years=links)
@@ -166,18 +211,19 @@ def tag_page(theme: Theme, site: Site, tag_slug: str, tag: str, posts: Sequence[
 
 def tag_year_page(theme: Theme, site: Site, tag_slug: str, tag: str, year: int, posts: Sequence[Post],
                   recent: Sequence[Post]) -> Page:
+    """Every post of one tag in one year."""
     return _listing(theme, site, urls.tag_year_key(tag_slug, year), f"Tagged “{tag}” in {year}", posts, recent,
                     years=[("All years", urls.tag_url(tag_slug))])
 
 
-def not_found_page(theme: Theme, site: Site) -> Page:
-    return theme.page(urls.NOT_FOUND_KEY, "404.html", site=site, recent=[],
-                      canonical=urls.absolute(site.base_url, "/404.html"))
+def not_found_page(theme: Theme, site: Site, recent: Sequence[Post] = ()) -> Page:
+    """The page the CDN answers for a missing URL (root-relative links, so it works at any path)."""
+    return theme.page(urls.NOT_FOUND_KEY, "404.html", site=site, recent=list(recent), canonical="")
 
 
 def recent_document(posts: Sequence[Post]) -> Page:
     """`recent.json`: what the theme's script refreshes every page's Recent Posts from."""
-    body = {"posts": [{"title": p.title, "url": p.url, "date": p.date.isoformat()} for p in posts[:RECENT_COUNT]]}
+    body = {"posts": [{"title": p.title, "url": p.url, "date": iso(p.date)} for p in posts[:RECENT_COUNT]]}
     return Page(urls.RECENT_KEY, _json_bytes(body), "application/json")
 
 
@@ -186,7 +232,9 @@ def _json_bytes(data: Any) -> bytes:
 
 
 def _absolute_if_relative(site: Site, url: str) -> str:
-    return urls.absolute(site.base_url, url) if url.startswith("/") and not url.startswith("//") else url
+    if url.startswith("//"):
+        return "https:" + url
+    return urls.absolute(site.base_url, url) if url.startswith("/") else url
 
 
 # --- feeds and sitemaps ----------------------------------------------------------------------------------
@@ -195,47 +243,55 @@ def _absolute_if_relative(site: Site, url: str) -> str:
 def _xml(text: str) -> str:
     from xml.sax.saxutils import escape
 
-    return escape(text, {'"': "&quot;"})
+    return escape(clean_text(text), {'"': "&quot;"})
 
 
 def atom_feed(site: Site, posts: Sequence[Post]) -> Page:
+    """Atom 1.0 (RFC 4287): the newest posts, absolute URLs, RFC 3339 dates."""
     base = site.base_url
     items = posts[:FEED_COUNT]
-    newest = max((p.updated or p.date for p in items), default=datetime(2000, 1, 1, tzinfo=UTC))
-    out = ['<?xml version="1.0" encoding="utf-8"?>', f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{_xml(site.language)}">',
-           f"<title>{_xml(site.name)}</title>", f"<id>{_xml(base)}/</id>",
+    # An empty feed still needs an <updated>; a fixed instant keeps the output byte-identical.
+    newest = max((_aware(p.updated or p.date) for p in items), default=datetime(2000, 1, 1, tzinfo=UTC))
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{_xml(site.language)}">',
+           f"<title>{_xml(site.name)}</title>", f"<subtitle>{_xml(site.about)}</subtitle>", f"<id>{_xml(base)}/</id>",
            f'<link rel="alternate" type="text/html" href="{_xml(base)}/"/>',
            f'<link rel="self" type="application/atom+xml" href="{_xml(base)}/{urls.ATOM_KEY}"/>',
-           f"<updated>{_rfc3339(newest)}</updated>"]
+           f"<updated>{_rfc3339(newest)}</updated>",
+           f"<author><name>{_xml(site.author or site.name)}</name></author>"]
     for post in items:
         link = urls.absolute(base, post.url)
         out += ["<entry>", f"<title>{_xml(post.title)}</title>", f"<id>{_xml(link)}</id>",
                 f'<link rel="alternate" type="text/html" href="{_xml(link)}"/>',
                 f"<published>{_rfc3339(post.date)}</published>",
-                f"<updated>{_rfc3339(post.updated or post.date)}</updated>",
-                f"<author><name>{_xml(post.author or site.name)}</name></author>"]
+                f"<updated>{_rfc3339(post.updated or post.date)}</updated>"]
+        if post.author:
+            out.append(f"<author><name>{_xml(post.author)}</name></author>")
         out += [f'<category term="{_xml(t)}"/>' for t in post.tags]
         if post.summary:
-            out.append(f"<summary>{_xml(post.summary)}</summary>")
+            out.append(f'<summary type="text">{_xml(post.summary)}</summary>')
         out.append("</entry>")
     out.append("</feed>")
     return Page(urls.ATOM_KEY, ("\n".join(out) + "\n").encode("utf-8"), "application/atom+xml; charset=utf-8")
 
 
 def rss_feed(site: Site, posts: Sequence[Post]) -> Page:
+    """RSS 2.0: the newest posts, absolute URLs, RFC 822 dates."""
     base = site.base_url
     out = ['<?xml version="1.0" encoding="utf-8"?>',
-           '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">', "<channel>",
-           f"<title>{_xml(site.name)}</title>", f"<link>{_xml(base)}/</link>",
+           '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">',
+           "<channel>", f"<title>{_xml(site.name)}</title>", f"<link>{_xml(base)}/</link>",
            f"<description>{_xml(site.about)}</description>", f"<language>{_xml(site.language)}</language>",
            f'<atom:link href="{_xml(base)}/{urls.RSS_KEY}" rel="self" type="application/rss+xml"/>']
     items = posts[:FEED_COUNT]
     if items:
-        out.append(f"<lastBuildDate>{format_datetime(max(p.date for p in items))}</lastBuildDate>")
+        out.append(f"<lastBuildDate>{_rfc822(max(_aware(p.updated or p.date) for p in items))}</lastBuildDate>")
     for post in items:
         link = urls.absolute(base, post.url)
         out += ["<item>", f"<title>{_xml(post.title)}</title>", f"<link>{_xml(link)}</link>",
-                f'<guid isPermaLink="true">{_xml(link)}</guid>', f"<pubDate>{format_datetime(post.date)}</pubDate>"]
+                f'<guid isPermaLink="true">{_xml(link)}</guid>', f"<pubDate>{_rfc822(post.date)}</pubDate>"]
+        if post.author:
+            out.append(f"<dc:creator>{_xml(post.author)}</dc:creator>")
         out += [f"<category>{_xml(t)}</category>" for t in post.tags]
         if post.summary:
             out.append(f"<description>{_xml(post.summary)}</description>")
@@ -245,12 +301,15 @@ def rss_feed(site: Site, posts: Sequence[Post]) -> Page:
 
 
 def json_feed(site: Site, posts: Sequence[Post]) -> Page:
+    """JSON Feed 1.1: the newest posts, absolute URLs, RFC 3339 dates."""
     base = site.base_url
     items = []
     for post in posts[:FEED_COUNT]:
         link = urls.absolute(base, post.url)
-        item: dict[str, Any] = {"id": link, "url": link, "title": post.title, "summary": post.summary,
-                                "content_text": post.summary, "date_published": _rfc3339(post.date)}
+        item: dict[str, Any] = {"id": link, "url": link, "title": post.title,
+                                "content_text": post.summary or post.title, "date_published": _rfc3339(post.date)}
+        if post.summary:
+            item["summary"] = post.summary
         if post.updated:
             item["date_modified"] = _rfc3339(post.updated)
         if post.tags:
@@ -260,17 +319,28 @@ def json_feed(site: Site, posts: Sequence[Post]) -> Page:
         if post.image:
             item["image"] = _absolute_if_relative(site, post.image)
         items.append(item)
-    doc = {"version": "https://jsonfeed.org/version/1.1", "title": site.name, "home_page_url": base + "/",
-           "feed_url": f"{base}/{urls.JSON_FEED_KEY}", "description": site.about, "language": site.language,
-           "items": items}
+    doc: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1", "title": site.name, "home_page_url": base + "/",
+        "feed_url": f"{base}/{urls.JSON_FEED_KEY}", "description": site.about, "language": site.language,
+        "items": items,
+    }
+    if site.author:
+        doc["authors"] = [{"name": site.author}]
+    if site.logo:
+        doc["icon"] = _absolute_if_relative(site, site.logo)
     return Page(urls.JSON_FEED_KEY, _json_bytes(doc), "application/feed+json")
 
 
 def _rfc3339(when: datetime) -> str:
-    return when.isoformat(timespec="seconds")
+    return _aware(when).isoformat(timespec="seconds")
+
+
+def _rfc822(when: datetime) -> str:
+    return format_datetime(_aware(when))
 
 
 def sitemap_part(site: Site, year: int, month: int, posts: Sequence[Post]) -> Page:
+    """One month's posts in the sitemap protocol."""
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for post in posts:
@@ -282,6 +352,7 @@ def sitemap_part(site: Site, year: int, month: int, posts: Sequence[Post]) -> Pa
 
 
 def sitemap_index(site: Site, months: Sequence[tuple[int, int]]) -> Page:
+    """The sitemap index over the monthly parts."""
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for year, month in months:
@@ -292,5 +363,6 @@ def sitemap_index(site: Site, months: Sequence[tuple[int, int]]) -> Page:
 
 
 def robots_txt(site: Site) -> Page:
+    """Lets every crawler in and names the sitemap index."""
     body = f"User-agent: *\nAllow: /\n\nSitemap: {site.base_url}/{urls.SITEMAP_INDEX_KEY}\n"
     return Page(urls.ROBOTS_KEY, body.encode("utf-8"), "text/plain; charset=utf-8")

@@ -1,6 +1,10 @@
 // Refreshes the server-rendered Recent Posts list from /recent.json; without script the list still shows.
 (function () {
   "use strict";
+  // Only links to this site's own pages are taken from the document.
+  function isLocalPath(url) {
+    return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" && url.indexOf("\\") < 0;
+  }
   function refresh() {
     var list = document.getElementById("recent-posts");
     if (!list || !window.fetch) { return; }
@@ -8,15 +12,18 @@
       return response.ok ? response.json() : null;
     }).then(function (doc) {
       if (!doc || !Array.isArray(doc.posts)) { return; }
-      var items = doc.posts.map(function (post) {
+      var items = doc.posts.filter(function (post) {
+        return post && isLocalPath(post.url) && typeof post.title === "string";
+      }).map(function (post) {
         var li = document.createElement("li");
         var a = document.createElement("a");
-        a.href = String(post.url);
-        a.textContent = String(post.title);
+        a.setAttribute("href", post.url);
+        a.textContent = post.title;
         li.appendChild(a);
         return li;
       });
-      list.replaceChildren.apply(list, items);
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      items.forEach(function (li) { list.appendChild(li); });
     }).catch(function () { /* keep the server-rendered list */ });
   }
   if (document.readyState === "loading") {
