@@ -1,0 +1,222 @@
+"""`pressroom dev`: the folder is published, watched and previewed; AWS CLI uploads are published too."""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from pressroom.cli.dev import DevSession, FolderWatcher, fire_due_schedules
+from rich.console import Console
+
+from tests.conftest import article
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "site"
+
+pytestmark = [
+    pytest.mark.slow,
+    # moto's CloudFormation names what it does not model; Powertools notes invocations without a metric
+    pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning"),
+    pytest.mark.filterwarnings("ignore:No application metrics:UserWarning"),
+]
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str = "the condition") -> object:
+    """Poll until `condition()` is truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not happen within {timeout:.0f} s")
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevSession, Path, io.StringIO]]:
+    folder = tmp_path_factory.mktemp("dev") / "site"
+    shutil.copytree(EXAMPLE, folder)
+    output = io.StringIO()
+    with DevSession(folder, port=0, drafts=True, root=ROOT, console=Console(file=output, width=200)) as dev:
+        yield dev, folder, output
+
+
+def test_the_folder_is_published_and_previewed(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    dev, _, output = session
+    status, home = get(dev.preview_url)
+    assert status == 200 and "Harbour Town Gazette" in home
+    assert get(dev.preview_url + "posts/ferry-timetable/")[0] == 200
+    assert f"articles/ferry-timetable.md → {dev.preview_url}posts/ferry-timetable/" in output.getvalue()
+
+
+def test_saved_files_are_published_and_deleted_files_unpublished(
+        session: tuple[DevSession, Path, io.StringIO]) -> None:
+    dev, folder, _ = session
+    stack = dev.stack
+    assert stack is not None
+    page = dev.preview_url + "posts/tide-tables/"
+
+    # when a file is added, then changed
+    (folder / "articles" / "tide-tables.md").write_bytes(article("Tide tables", "2026-03-07"))
+    wait_for(lambda: get(page)[0] == 200, what="publishing a new file")
+    (folder / "articles" / "tide-tables.md").write_bytes(article("Tide tables, corrected", "2026-03-07"))
+    wait_for(lambda: "Tide tables, corrected" in get(page)[1], what="publishing a change")
+
+    # when it is renamed: the new name is published and the old one unpublished
+    (folder / "articles" / "tide-tables.md").rename(folder / "articles" / "tides.md")
+    wait_for(lambda: get(dev.preview_url + "posts/tides/")[0] == 200, what="publishing a renamed file")
+    wait_for(lambda: get(page)[0] == 404, what="unpublishing the old name")
+
+    # when it is deleted
+    (folder / "articles" / "tides.md").unlink()
+    wait_for(lambda: get(dev.preview_url + "posts/tides/")[0] == 404, what="unpublishing a deleted file")
+    assert stack.site_object("posts/tides/index.html") is None
+
+
+def test_a_rejection_shows_in_the_terminal_and_the_preview(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    dev, folder, output = session
+
+    # when
+    (folder / "articles" / "no-title.md").write_text("---\ndate: 2026-03-08\n---\nA body without a title.\n")
+
+    # then
+    wait_for(lambda: re.search(r"rejected\s+articles/no-title.md: .*title", output.getvalue()),
+             what="the rejection reaching the terminal")
+    wait_for(lambda: "articles/no-title.md" in get(dev.preview_url)[1], what="the rejection banner")
+
+    # when the file is fixed
+    (folder / "articles" / "no-title.md").write_bytes(article("Has a title now", "2026-03-08"))
+    wait_for(lambda: "articles/no-title.md" not in get(dev.preview_url)[1], what="the banner going away")
+
+
+def test_uploads_made_with_the_aws_api_are_published(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    # given: a client of the stack's endpoint, as the AWS CLI with AWS_ENDPOINT_URL would be
+    dev, _, output = session
+    stack = dev.stack
+    assert stack is not None and stack.endpoint_url
+    s3 = boto3.session.Session().client("s3", endpoint_url=stack.endpoint_url, region_name="us-east-1",
+                                        aws_access_key_id="any", aws_secret_access_key="any")
+
+    # when
+    s3.put_object(Bucket=stack.content_bucket, Key="articles/from-the-cli.md",
+                  Body=article("Sent from the command line", "2026-03-09"))
+
+    # then: the background delivery publishes it without anyone calling settle()
+    wait_for(lambda: get(dev.preview_url + "posts/from-the-cli/")[0] == 200, what="delivery of an AWS API upload")
+    wait_for(lambda: "articles/from-the-cli.md →" in output.getvalue(), what="the outcome in the terminal")
+
+
+def test_drafts_are_previewed_and_never_published(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    dev, folder, _ = session
+    stack = dev.stack
+    assert stack is not None
+    (folder / "articles" / "budget-leak.md").write_bytes(article("Budget leak", "2026-03-09", draft=True))
+    wait_for(lambda: get(dev.preview_url + "posts/budget-leak/")[0] == 200, what="the draft preview")
+    assert "pressroom-draft" in get(dev.preview_url + "posts/budget-leak/")[1]
+    assert stack.site_object("posts/budget-leak/index.html") is None
+
+
+def test_due_schedules_are_fired_on_real_time(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    # given: an article dated two seconds from now is scheduled
+    dev, folder, _ = session
+    stack = dev.stack
+    assert stack is not None
+    when = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+    (folder / "articles" / "soon.md").write_bytes(article("Soon", when.isoformat()))
+    wait_for(lambda: (stack.report("articles/soon.md") or {}).get("status") == "scheduled", what="scheduling")
+
+    # when the time has come
+    time.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()) + 1)
+    assert fire_due_schedules(stack) == 1
+
+    # then
+    assert stack.site_object("posts/soon/index.html") is not None
+    assert stack.now() is None  # the session's clock is real time again
+
+
+def test_editor_leftovers_and_hidden_files_are_not_uploaded(tmp_path: Path) -> None:
+    class _Bucket:
+        def __init__(self) -> None:
+            self.keys: list[str] = []
+
+        def put_object(self, Bucket: str, Key: str, Body: bytes) -> None:
+            self.keys.append(Key)
+
+    class _Stack:
+        content_bucket = "content"
+
+        def client(self, service: str) -> _Bucket:
+            return bucket
+
+    bucket = _Bucket()
+    (tmp_path / "site.yaml").write_text("name: X\n")
+    (tmp_path / "articles").mkdir()
+    for name in ("a.md", "a.md~", ".a.md.swp", "4913", "#a.md#", "b.md.tmp"):
+        (tmp_path / "articles" / name).write_text("---\ntitle: A\n---\nBody\n")
+    watcher = FolderWatcher(_Stack(), tmp_path)  # type: ignore[arg-type]
+    assert watcher.publish_all() == ["site.yaml", "articles/a.md"]
+    assert watcher.apply([tmp_path / "articles" / "a.md"]) == []  # saved without a change
+    assert bucket.keys == ["site.yaml", "articles/a.md"]
+
+
+def test_the_dev_command_prints_its_addresses_and_stops_cleanly(tmp_path: Path) -> None:
+    # given
+    folder = tmp_path / "site"
+    shutil.copytree(EXAMPLE, folder)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    command = [sys.executable, "-c", "from pressroom.cli import main; main(prog_name='pressroom')"]
+    process = subprocess.Popen([*command, "dev", str(folder), "--port", "0"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
+    seen: list[str] = []
+    try:
+        # when
+        deadline = time.monotonic() + 90
+        while not any(line.startswith("Ctrl-C") for line in seen):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("pressroom dev printed no addresses within 90 s:\n" + "".join(seen))
+            try:
+                seen.append(lines.get(timeout=0.5))
+            except queue.Empty:
+                continue
+        text = "".join(seen)
+        preview = re.search(r"^preview\s+(http://127\.0\.0\.1:\d+/)", text, re.MULTILINE)
+        endpoint = re.search(r"^AWS endpoint\s+(http://127\.0\.0\.1:\d+)", text, re.MULTILINE)
+
+        # then
+        assert preview and endpoint, text
+        assert get(preview.group(1))[0] == 200
+        assert "published  articles/market-hall.txt" in text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert code == 0
