@@ -21,7 +21,8 @@ if ! have chromium; then
   log "installing Chromium for the browser test"
   apt_install chromium || log "Chromium could not be installed; the browser test will skip"
 fi
-# Template checks: the SAM CLI (which brings cfn-lint) and checkov, each in its own venv under .tools/.
+# Template checks: the SAM CLI (which brings cfn-lint) and checkov, each in its own venv under .tools/, pinned to
+# the versions the template was verified with (a newer checkov may bring new checks to satisfy or skip).
 tool_venv() {  # tool_venv NAME BINARY PACKAGE...
   local name=$1 binary=$2; shift 2
   [ -x ".tools/$name/bin/$binary" ] && return 0
@@ -32,6 +33,6 @@ tool_venv() {  # tool_venv NAME BINARY PACKAGE...
     || { log "$* could not be installed (see .tools/$name.log); the tests that need it will skip"; return 0; }
 }
 mkdir -p .tools
-tool_venv sam sam aws-sam-cli
-tool_venv checkov checkov checkov
+tool_venv sam sam aws-sam-cli==1.170.0
+tool_venv checkov checkov checkov==3.3.30
 exit 0

@@ -17,7 +17,8 @@ BUCKETS = ("ContentBucket", "SiteBucket", "LogsBucket")
 QUEUES = ("RenderQueue", "RenderDeadLetterQueue", "IndexFailureQueue")
 FUNCTIONS = ("RenderFunction", "IndexFunction")
 # X-Ray has no resource-level permissions: these actions are the only ones granted on "*".
-ACTIONS_WITHOUT_RESOURCES = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+ACTIONS_WITHOUT_RESOURCES = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                             "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"}
 
 
 def _props(resources: dict[str, Any], name: str) -> dict[str, Any]:
