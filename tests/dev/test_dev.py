@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
-import queue
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +18,7 @@ from pressroom.cli.dev import DevSession, FolderWatcher, fire_due_schedules
 from rich.console import Console
 
 from tests.conftest import article
+from tests.dev.running import pressroom_dev
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "site"
@@ -186,37 +181,11 @@ def test_the_dev_command_prints_its_addresses_and_stops_cleanly(tmp_path: Path) 
     # given
     folder = tmp_path / "site"
     shutil.copytree(EXAMPLE, folder)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("AWS_ENDPOINT_URL", None)
-    command = [sys.executable, "-c", "from pressroom.cli import main; main(prog_name='pressroom')"]
-    process = subprocess.Popen([*command, "dev", str(folder), "--port", "0"],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
-    seen: list[str] = []
-    try:
-        # when
-        deadline = time.monotonic() + 90
-        while not any(line.startswith("Ctrl-C") for line in seen):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("pressroom dev printed no addresses within 90 s:\n" + "".join(seen))
-            try:
-                seen.append(lines.get(timeout=0.5))
-            except queue.Empty:
-                continue
-        text = "".join(seen)
-        preview = re.search(r"^preview\s+(http://127\.0\.0\.1:\d+/)", text, re.MULTILINE)
-        endpoint = re.search(r"^AWS endpoint\s+(http://127\.0\.0\.1:\d+)", text, re.MULTILINE)
 
+    # when
+    with pressroom_dev(folder) as dev:
         # then
-        assert preview and endpoint, text
-        assert get(preview.group(1))[0] == 200
-        assert "published  articles/market-hall.txt" in text
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert code == 0
+        assert get(dev.preview_url)[0] == 200
+        assert "published  articles/market-hall.txt" in dev.output
+        assert "content       s3://" in dev.output
+    assert "stopping" in dev.output
