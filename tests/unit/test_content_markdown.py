@@ -51,8 +51,8 @@ def test_tables_and_fenced_code_render() -> None:
     html = parse("articles/t.md", front_matter(body, title="Timetable")).body_html
 
     # then
-    assert '<th style="text-align:left">Day</th>' in html
-    assert '<td style="text-align:right">23:15</td>' in html
+    assert '<th class="align-left">Day</th>' in html
+    assert '<td class="align-right">23:15</td>' in html
     assert '<pre><code class="language-python">print(\'&lt;hi&gt;\')' in html
 
 

@@ -51,7 +51,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     """Keep an attribute only when its value is one the theme and the validator accept."""
     value = value.strip()
     if attr == "style":
-        # markdown-it writes table alignment as a style; nothing else of CSS is kept
+        # markdown-it writes table alignment as a style; nothing else of CSS is kept (see `tidy`)
         match = _STYLE_OK.fullmatch(value.rstrip(";").strip())
         return f"text-align:{match.group(1)}" if match else None
     if tag == "code" and attr == "class":
@@ -164,7 +164,8 @@ class _TreeBuilder(HTMLParser):
 def tidy(html: str) -> str:
     """Rewrite sanitized HTML so it is valid where it lands: headings one level down (the page's one
     `<h1>` is the title), images with alt text and lazy loading, no element outside the parent it needs,
-    no block inside a phrasing element, and `<time>` only with a machine-readable datetime."""
+    no block inside a phrasing element, `<time>` only with a machine-readable datetime, and table
+    alignment as a class rather than an inline style."""
     builder = _TreeBuilder()
     builder.feed(html)
     builder.close()
@@ -200,6 +201,9 @@ def _emit(node: _Node | str, out: list[str], *, parent: str, phrasing: bool) -> 
         return
     if tag == "time" and "datetime" not in attrs:
         tag = "span"
+    if "style" in attrs:
+        # The site's Content-Security-Policy allows no inline style: alignment becomes a theme class.
+        attrs["class"] = "align-" + attrs.pop("style").split(":", 1)[1]
     if tag in ("h1", "h2", "h3", "h4", "h5"):
         tag = f"h{int(tag[1]) + 1}"
     if tag == "img":
