@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -163,6 +164,16 @@ def test_tags_sharing_a_url_count_once_keeping_the_first_spelling() -> None:
     # then
     assert article.tags == ("Harbour", "Port")
     assert article.tag_slugs == ("harbour", "port")
+
+
+def test_tags_in_non_latin_scripts_get_a_stable_url() -> None:
+    # when
+    article = parse("articles/a.md", front_matter(title="T", tags=["Λιμάνι", "λιμάνι", "港口"]))
+
+    # then: one URL per tag whatever its case, the same on every upload
+    assert article.tags == ("Λιμάνι", "港口")
+    assert re.fullmatch(r"t-[0-9a-f]{10}", article.tag_slugs[0])
+    assert article.tag_slugs == parse("articles/b.md", front_matter(title="U", tags=["ΛΙΜΆΝΙ", "港口"])).tag_slugs
 
 
 def test_tags_may_be_written_as_comma_separated_text() -> None:

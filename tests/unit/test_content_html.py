@@ -37,7 +37,7 @@ def test_a_date_standing_alone_is_metadata_and_leaves_the_body() -> None:
 
     # then
     assert "March 4, 2026" not in html
-    assert "<h3>Booking</h3>" in html
+    assert "<h2>Booking</h2>" in html
 
 
 def test_a_date_inside_a_paragraph_stays_as_its_dateline() -> None:

@@ -93,6 +93,14 @@ def test_headings_move_one_level_down_so_the_title_is_the_only_h1() -> None:
     assert "<h2>Part one</h2>" in html and "<h3>Detail</h3>" in html and "<h6>Deepest</h6>" in html
 
 
+def test_sections_written_below_the_title_keep_their_level() -> None:
+    # when
+    html = parse("articles/h.md", front_matter("## Part one\n\n### Detail", title="T")).body_html
+
+    # then
+    assert "<h2>Part one</h2>" in html and "<h3>Detail</h3>" in html
+
+
 def test_images_keep_alt_text_and_load_lazily() -> None:
     # when
     html = parse("articles/i.md", front_matter("![The quay at dawn](/media/quay.jpg)", title="Quay")).body_html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import hashlib
 import json
 import posixpath
 import re
@@ -82,7 +83,7 @@ class Article:
 
     @property
     def tag_slugs(self) -> tuple[str, ...]:
-        return tuple(slugify(t) for t in self.tags)
+        return tuple(tag_slug(t) for t in self.tags)
 
     def dated(self, when: datetime) -> Article:
         """The article with its publication date; an undated one is dated on the site's calendar."""
@@ -95,6 +96,16 @@ def slugify(text: str) -> str:
     """Lowercase ASCII words joined by hyphens; empty when nothing usable is left."""
     normal = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", normal).strip("-")[:120].strip("-")
+
+
+def tag_slug(tag: str) -> str:
+    """A tag's URL segment: its slug, or for a tag written only in non-Latin letters (which the ASCII slug
+    would leave empty) a stable one made from its text; empty when it has no letters or digits at all."""
+    slug = slugify(tag)
+    if slug:
+        return slug
+    letters = "".join(ch for ch in unicodedata.normalize("NFKC", tag).casefold() if ch.isalnum())
+    return "t-" + hashlib.sha256(letters.encode()).hexdigest()[:10] if letters else ""
 
 
 def parse_article(key: str, data: bytes, site: Site, *, max_bytes: int | None = None) -> Article:
@@ -534,10 +545,10 @@ def _tags(read: _Fields) -> list[str]:
     """Tags in the order given, one per tag page: spellings that share a URL count once."""
     kept: dict[str, str] = {}
     for tag in read.items("tags", MAX_TAGS):
-        tag_slug = slugify(tag)
-        if not tag_slug:
-            read.problem("tags", f"tag {tag!r} has no letters or digits for its URL", "use letters or digits")
-        kept.setdefault(tag_slug, tag)
+        slug = tag_slug(tag)
+        if not slug:
+            read.problem("tags", f"tag {tag!r} has no letters or digits", "use letters or digits")
+        kept.setdefault(slug, tag)
     return list(kept.values())
 
 

@@ -162,16 +162,28 @@ class _TreeBuilder(HTMLParser):
 
 
 def tidy(html: str) -> str:
-    """Rewrite sanitized HTML so it is valid where it lands: headings one level down (the page's one
-    `<h1>` is the title), images with alt text and lazy loading, no element outside the parent it needs,
+    """Rewrite sanitized HTML so it is valid where it lands: headings one level down when the body uses
+    `<h1>` (the page's one `<h1>` is the title), images with alt text and lazy loading, no element outside the parent it needs,
     no block inside a phrasing element, `<time>` only with a machine-readable datetime, and table
     alignment as a class rather than an inline style."""
     builder = _TreeBuilder()
     builder.feed(html)
     builder.close()
+    headings = [node for node in _walk(builder.root) if node.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
+    if any(node.tag == "h1" for node in headings):
+        for node in headings:
+            node.tag = f"h{min(int(node.tag[1]) + 1, 6)}"
     out: list[str] = []
     _emit_children(builder.root, out, parent="", phrasing=False)
     return "".join(out)
+
+
+def _walk(node: _Node) -> list[_Node]:
+    found = []
+    for child in node.children:
+        if isinstance(child, _Node):
+            found += [child, *_walk(child)]
+    return found
 
 
 def _emit_children(node: _Node, out: list[str], *, parent: str, phrasing: bool) -> None:
@@ -204,8 +216,6 @@ def _emit(node: _Node | str, out: list[str], *, parent: str, phrasing: bool) -> 
     if "style" in attrs:
         # The site's Content-Security-Policy allows no inline style: alignment becomes a theme class.
         attrs["class"] = "align-" + attrs.pop("style").split(":", 1)[1]
-    if tag in ("h1", "h2", "h3", "h4", "h5"):
-        tag = f"h{int(tag[1]) + 1}"
     if tag == "img":
         attrs.setdefault("alt", "")
         attrs["loading"] = "lazy"

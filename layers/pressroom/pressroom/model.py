@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pressroom.content import Article, slugify
+from pressroom.content import Article, tag_slug
 from pressroom.urls import post_url
 
 
@@ -30,7 +30,7 @@ class Post:
 
     @property
     def tag_slugs(self) -> tuple[str, ...]:
-        return tuple(slugify(t) for t in self.tags)
+        return tuple(tag_slug(t) for t in self.tags)
 
     @property
     def month(self) -> tuple[int, int]:
