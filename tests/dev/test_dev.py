@@ -152,6 +152,22 @@ def test_due_schedules_are_fired_on_real_time(session: tuple[DevSession, Path, i
     assert stack.now() is None  # the session's clock is real time again
 
 
+def test_a_theme_change_rebuilds_every_page(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    # given: a page that is out of date (here: gone)
+    dev, _, output = session
+    stack = dev.stack
+    assert stack is not None and dev.theme is not None
+    stack.client("s3").delete_object(Bucket=stack.site_bucket, Key="posts/lighthouse-open-day/index.html")
+
+    # when the theme changes (what an edit under the theme folder triggers)
+    tasks = dev.theme.rebuild()
+
+    # then
+    assert tasks >= 5  # every article and the listings
+    wait_for(lambda: stack.site_object("posts/lighthouse-open-day/index.html"), what="the rebuild")
+    assert "theme changed: rebuilding the site" in output.getvalue()
+
+
 def test_editor_leftovers_and_hidden_files_are_not_uploaded(tmp_path: Path) -> None:
     class _Bucket:
         def __init__(self) -> None:

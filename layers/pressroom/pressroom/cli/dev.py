@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any, Self
 
 import click
 
-from pressroom import urls
+from pressroom import render, urls
 from pressroom.cli import EXIT_OK, EXIT_USAGE, main
 from pressroom.cli.ops import content_key, content_root
 from pressroom.preview.reports import Change, ReportBook, describe_errors
@@ -109,19 +109,53 @@ def fire_due_schedules(stack: Stack) -> int:
     return fired
 
 
+class Watch:
+    """Calls `on_change` with the paths that changed under a folder, from a background thread (watchfiles)."""
+
+    def __init__(self, folder: Path, on_change: Callable[[set[Path]], Any], *, errors: IO[str] | None = None) -> None:
+        self.folder = folder
+        self.on_change = on_change
+        self.errors = errors or sys.stderr
+        self.ready = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._run, name=f"pressroom-watch-{self.folder.name}", daemon=True)
+        self._thread.start()
+        self.ready.wait(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        import watchfiles
+
+        # With yield_on_timeout the first (empty) batch arrives once the watch is in place: that is `ready`.
+        for changes in watchfiles.watch(self.folder, stop_event=self._stop, debounce=300, step=50, rust_timeout=200,
+                                        yield_on_timeout=True, raise_interrupt=False):
+            self.ready.set()
+            if not changes:
+                continue
+            try:
+                self.on_change({Path(path) for _, path in changes})
+            except Exception:  # noqa: BLE001 - keep watching after a failed round
+                traceback.print_exc(file=self.errors)
+
+
 class FolderWatcher:
     """Uploads what changes in a content folder to the stack's content bucket (deletions and renames too)."""
 
     def __init__(self, stack: Stack, folder: Path, *, errors: IO[str] | None = None) -> None:
-        self.stack = stack
         self.root = folder.resolve()
-        self.errors = errors or sys.stderr
         self.s3 = stack.client("s3")
         self.bucket = stack.content_bucket
         self.uploaded: dict[str, str] = {}  # key -> digest of what was uploaded last
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.ready = threading.Event()
+        self.watch = Watch(self.root, self.apply, errors=errors)
 
     def files(self) -> list[tuple[str, Path]]:
         """The folder's inputs as (key, file), site.yaml first."""
@@ -176,30 +210,42 @@ class FolderWatcher:
         return True
 
     def start(self) -> Self:
-        self._thread = threading.Thread(target=self._run, name="pressroom-watch", daemon=True)
-        self._thread.start()
-        self.ready.wait(timeout=10)
+        self.watch.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self.watch.stop()
 
-    def _run(self) -> None:
-        import watchfiles
 
-        # With yield_on_timeout the first (empty) batch arrives once the watch is in place: that is `ready`.
-        for changes in watchfiles.watch(self.root, stop_event=self._stop, debounce=300, step=50, rust_timeout=200,
-                                        yield_on_timeout=True, raise_interrupt=False):
-            self.ready.set()
-            if not changes:
-                continue
-            try:
-                self.apply(Path(path) for _, path in changes)
-            except Exception:  # noqa: BLE001 - keep watching after a failed upload
-                traceback.print_exc(file=self.errors)
+class ThemeReloader:
+    """When a file of the theme changes, the render functions reload it and every page is rebuilt."""
+
+    def __init__(self, stack: Stack, console: Any, *, errors: IO[str] | None = None) -> None:
+        from pressroom.config import Config
+        from pressroom.pipeline import Services
+
+        render_queue = next(m.source for m in (stack.template.mappings if stack.template else []) if m.kind == "SQS")
+        config = Config(content_bucket=stack.content_bucket, site_bucket=stack.site_bucket,
+                        posts_table=stack.posts_table, render_queue_url=stack.queue_url(render_queue))
+        self.services = Services(config, s3=stack.client("s3"), dynamodb=stack.client("dynamodb"),
+                                 sqs=stack.client("sqs"))
+        self.console = console
+        self.watch = Watch(render.DEFAULT_THEME, self.rebuild, errors=errors)
+
+    def rebuild(self, paths: Iterable[Path] = ()) -> int:
+        from pressroom.pipeline import fan_out_rebuild
+
+        render.load_theme.cache_clear()  # fingerprints and templates are read again on next use
+        _, tasks = fan_out_rebuild(self.services)
+        self.console.print(f"theme changed: rebuilding the site ({tasks} render task(s))")
+        return tasks
+
+    def start(self) -> Self:
+        self.watch.start()
+        return self
+
+    def stop(self) -> None:
+        self.watch.stop()
 
 
 class ReportPrinter:
@@ -253,6 +299,7 @@ class DevSession:
         self.server: PreviewServer | None = None
         self.delivery: Delivery | None = None
         self.watcher: FolderWatcher | None = None
+        self.theme: ThemeReloader | None = None
         self.printer: ReportPrinter | None = None
 
     @property
@@ -276,18 +323,19 @@ class DevSession:
             self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
             if self.watch:
                 self.watcher.start()
+                self.theme = ThemeReloader(self.stack, self.console).start()
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        for part in (self.watcher, self.delivery, self.server):
+        for part in (self.theme, self.watcher, self.delivery, self.server):
             if part is not None:
                 part.stop()
         if self.stack is not None:
             self.stack.stop()
-        self.watcher = self.delivery = self.server = self.stack = None
+        self.theme = self.watcher = self.delivery = self.server = self.stack = None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -335,6 +383,7 @@ def dev(content_dir: Path | None, port: int, drafts: bool, verbose: bool) -> Non
         f"stack         {stack.stack_name}  (pressroom status --stack {stack.stack_name})\n"
         f"content       s3://{stack.content_bucket}/\n"
         f"watching      {folder.resolve()}\n"
+        f"theme         {render.DEFAULT_THEME}  (an edit rebuilds the site)\n"
         "Ctrl-C stops.")
     sys.stdout.flush()
     stopped = threading.Event()

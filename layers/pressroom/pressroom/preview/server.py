@@ -62,8 +62,13 @@ class Preview:
         self.cdn = cdn
         self.drafts = drafts
         self.live = live
-        self.theme = theme or render.load_theme()
+        self._theme = theme
         self.reports = ReportBook(services.s3, services.config.content_bucket, min_interval=0.5)
+
+    @property
+    def theme(self) -> render.Theme:
+        """The given theme, else the one the render function uses now (`pressroom dev` reloads it on edits)."""
+        return self._theme or render.load_theme()
 
     @classmethod
     def for_stack(cls, stack: Stack, **options: Any) -> Preview:
@@ -141,7 +146,7 @@ class Preview:
 
     def _draft(self, key: str) -> tuple[tuple[bytes, str, dict[str, str]] | None, str]:
         """A draft or scheduled article at this key, rendered now, and the note that marks it."""
-        if key.startswith("assets/") and self.theme.assets:
+        if key.startswith("assets/"):
             # before anything is published the bucket has no theme assets yet; a draft page still needs them
             asset = next((a for a in self.theme.assets.values() if a.key == key), None)
             return ((asset.body, asset.content_type, {}), "") if asset else (None, "")
