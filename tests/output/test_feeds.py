@@ -39,6 +39,12 @@ def _rfc3339(text: str | None) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def _href(element: ET.Element, path: str) -> str:
+    found = element.find(path)
+    assert found is not None, path
+    return found.get("href", "")
+
+
 def _xml(pages: dict[str, render.Page], key: str) -> ET.Element:
     body = pages[key].body
     assert body.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n')
@@ -57,11 +63,11 @@ def test_atom_feed_has_required_elements_absolute_urls_and_rfc3339_dates(site_an
     assert feed.tag == f"{ATOM}feed"
     for name in ("id", "title", "updated", "author"):
         assert feed.find(f"{ATOM}{name}") is not None
-    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "https://gazette.example.org/feed.xml"
+    assert _href(feed, f"{ATOM}link[@rel='self']") == "https://gazette.example.org/feed.xml"
     entries = feed.findall(f"{ATOM}entry")
     assert len(entries) == len(posts)
     for entry in entries:
-        link = entry.find(f"{ATOM}link[@rel='alternate']").get("href")
+        link = _href(entry, f"{ATOM}link[@rel='alternate']")
         assert ABSOLUTE.fullmatch(link) and entry.findtext(f"{ATOM}id") == link
         post = by_url[link]
         assert _rfc3339(entry.findtext(f"{ATOM}published")) == post.date
@@ -159,7 +165,7 @@ def test_sitemap_index_lists_each_month_part_and_every_part_exists(site_and_page
         part = _xml(pages, location.removeprefix("https://gazette.example.org/"))
         assert part.tag == f"{SITEMAP}urlset"
         for url in part.findall(f"{SITEMAP}url"):
-            listed.append(url.findtext(f"{SITEMAP}loc"))
+            listed.append(url.findtext(f"{SITEMAP}loc") or "")
             _rfc3339(url.findtext(f"{SITEMAP}lastmod"))
     assert sorted(listed) == sorted(f"https://gazette.example.org{p.url}" for p in posts)
 

@@ -42,10 +42,19 @@ ARTICLE_TARGETS: dict[str, Upload] = {
     "html meta": lambda p: ("articles/x.html", (f'<meta name="author" content="{p}"><meta name="keywords" '
                                                f'content="{p}"><title>T</title><p>Safe body.</p>')),
 }
+
+
+def _in_front_matter(field: str) -> Upload:
+    return lambda p: ("articles/x.md", front_matter("Safe body.", **{"title": "Safe title", field: p}))
+
+
+def _in_json(field: str) -> Upload:
+    return lambda p: ("articles/x.json", _json(**{field: p}))
+
+
 for _field in ("title", "author", "summary", "image", "canonical", "slug", "date"):
-    ARTICLE_TARGETS[f"md {_field}"] = lambda p, f=_field: ("articles/x.md", front_matter(
-        "Safe body.", **{"title": "Safe title", f: p}))
-    ARTICLE_TARGETS[f"json {_field}"] = lambda p, f=_field: ("articles/x.json", _json(**{f: p}))
+    ARTICLE_TARGETS[f"md {_field}"] = _in_front_matter(_field)
+    ARTICLE_TARGETS[f"json {_field}"] = _in_json(_field)
 ARTICLE_TARGETS["md tags"] = lambda p: ("articles/x.md", front_matter("Safe body.", title="Safe", tags=[p, "Port"]))
 ARTICLE_TARGETS["json tags"] = lambda p: ("articles/x.json", _json(tags=[p]))
 ARTICLE_TARGETS["md aliases"] = lambda p: ("articles/x.md", front_matter("Safe body.", title="Safe", aliases=[p]))

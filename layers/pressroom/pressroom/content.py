@@ -195,10 +195,11 @@ def _parse_json(key: str, text: str, site: Site) -> Article:
         raise reject(key, "a JSON article must be one object with the front-matter fields and body", line=1,
                      hint='send {"title": "...", "body": "..."}')
     meta = {clean_text(k): _clean_value(v) for k, v in meta.items()}
-    lines = {name: _json_line(text, name) for name in meta}
+    lines = {name: line for name in meta if (line := _json_line(text, name))}
     if duplicates:
         name = duplicates[0]
-        raise reject(key, f"{name!r} is given twice", field=name, hint="keep one of them")
+        raise reject(key, f"{name!r} is given twice", field=name, line=_json_line(text, name, last=True),
+                     hint="keep one of them")
     body = meta.pop("body", None)
     if not isinstance(body, str):
         raise reject(key, "the body is missing or is not text", field="body", line=lines.get("body"),
@@ -217,9 +218,12 @@ def _clean_value(value: Any) -> Any:
     return value
 
 
-def _json_line(text: str, name: str) -> int | None:
-    match = re.search(r'"' + re.escape(json.dumps(name)[1:-1]) + r'"\s*:', text)
-    return text[: match.start()].count("\n") + 1 if match else None
+def _json_line(text: str, name: str, *, last: bool = False) -> int | None:
+    """The line a field's key is on (the first, or the last when it is given twice)."""
+    found = list(re.finditer(r'"' + re.escape(json.dumps(name)[1:-1]) + r'"\s*:', text))
+    if not found:
+        return None
+    return text.count("\n", 0, found[-1 if last else 0].start()) + 1
 
 
 def _parse_text(key: str, text: str, site: Site) -> Article:
