@@ -47,7 +47,7 @@ def test_each_problem_is_printed_with_file_line_field_and_hint_and_exit_is_1(con
     # then
     assert code == EXIT_REJECTED
     assert f"{bad}:3: authr: unknown field 'authr' (hint: did you mean 'author'?)" in err
-    assert f"{bad}:4: date: '2026-02-30' is not a real calendar date (hint: " in err
+    assert f"{bad}:4: date: '2026-02-30' is not a valid date (hint: " in err
 
 
 def test_site_yaml_problems_are_reported_too(content: Path) -> None:

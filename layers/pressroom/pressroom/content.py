@@ -38,14 +38,15 @@ WORDS_PER_MINUTE = 230
 FIRST_YEAR, LAST_YEAR = 1000, 2999
 DATE_HINT = "write it like 2024-05-01 or 2024-05-01T09:30:00+02:00"
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
 _MONTH_WORD = r"(?P<{name}>(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
               r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))\.?"
 _DAY = r"(?P<{name}>[0-3]?\d)(?i:st|nd|rd|th)?"
 # A newsroom dateline opening the first paragraph: "September 20, 2023:", "LISBON, Sept. 20, 2023 —",
 # "20 September 2023:". The separator (a colon or a dash) is what tells a dateline from a sentence.
 _DATELINE = re.compile(
-    r"(?P<place>[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+){0,4},\s+)?"
+    r"(?P<place>[^\W\d_]+(?:[ .'’-]+[^\W\d_]+){0,4},\s+)?"
     r"(?P<when>" + _MONTH_WORD.format(name="month") + r"\s+" + _DAY.format(name="day") + r",?\s+(?P<year>\d{4})"
     r"|" + _DAY.format(name="day2") + r"\s+" + _MONTH_WORD.format(name="month2") + r",?\s+(?P<year2>\d{4}))"
     r"(?P<sep>\s*(?::|—|–|--|-(?=\s))\s*)"
@@ -275,7 +276,7 @@ class _HtmlHead(HTMLParser):
         self.found: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, tuple[str, int]] = {}
         self._open: list[str] = []
-        self._capture: tuple[str, int, int] | None = None  # (tag, start offset, depth)
+        self._capture: tuple[str, int] | None = None  # (tag, offset of its start tag)
         self._chunks: list[str] = []
 
     def _offset(self) -> int:
@@ -287,7 +288,7 @@ class _HtmlHead(HTMLParser):
         if tag == "meta" and values.get("name", "").lower() in ("author", "description", "keywords"):
             self.meta.setdefault(values["name"].lower(), (values.get("content", ""), self.getpos()[0]))
         if tag in ("title", "h1", "time") and tag not in self.found and self._capture is None:
-            self._capture = (tag, self._offset(), len(self._open))
+            self._capture = (tag, self._offset())
             self._chunks = []
             if tag == "time":
                 self.found["time"] = {"value": values.get("datetime", ""), "line": self.getpos()[0],
@@ -297,7 +298,7 @@ class _HtmlHead(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self._capture and self._capture[0] == tag:
-            name, start, _ = self._capture
+            name, start = self._capture
             end = self.text.find(">", self._offset())
             entry = self.found.setdefault(name, {"line": self.text.count("\n", 0, start) + 1})
             entry.update(text=" ".join("".join(self._chunks).split()), span=(start, end + 1 if end >= 0 else start))
@@ -396,7 +397,7 @@ class _Fields:
         except (ValueError, TypeError, OverflowError, AttributeError):
             shown = repr(value) if isinstance(value, (str, int, float)) else _kind(value)
             impossible = isinstance(value, str) and re.match(r"\s*\d{4}-\d{2}-\d{2}", value)
-            self.problem(name, f"{shown} is not {'a real calendar date' if impossible else 'an ISO 8601 date'}",
+            self.problem(name, f"{shown} is not {'a valid date' if impossible else 'an ISO 8601 date'}",
                          DATE_HINT)
             return None
         if not FIRST_YEAR <= when.year <= LAST_YEAR:
