@@ -150,12 +150,11 @@ class Watch:
 class FolderWatcher:
     """Uploads what changes in a content folder to the stack's content bucket (deletions and renames too)."""
 
-    def __init__(self, stack: Stack, folder: Path, *, errors: IO[str] | None = None) -> None:
+    def __init__(self, stack: Stack, folder: Path) -> None:
         self.root = folder.resolve()
         self.s3 = stack.client("s3")
         self.bucket = stack.content_bucket
         self.uploaded: dict[str, str] = {}  # key -> digest of what was uploaded last
-        self.watch = Watch(self.root, self.apply, errors=errors)
 
     def files(self) -> list[tuple[str, Path]]:
         """The folder's inputs as (key, file), site.yaml first."""
@@ -209,18 +208,11 @@ class FolderWatcher:
         self.uploaded[key] = digest
         return True
 
-    def start(self) -> Self:
-        self.watch.start()
-        return self
-
-    def stop(self) -> None:
-        self.watch.stop()
-
 
 class ThemeReloader:
     """When a file of the theme changes, the render functions reload it and every page is rebuilt."""
 
-    def __init__(self, stack: Stack, console: Any, *, errors: IO[str] | None = None) -> None:
+    def __init__(self, stack: Stack, console: Any) -> None:
         from pressroom.config import Config
         from pressroom.pipeline import Services
 
@@ -230,7 +222,6 @@ class ThemeReloader:
         self.services = Services(config, s3=stack.client("s3"), dynamodb=stack.client("dynamodb"),
                                  sqs=stack.client("sqs"))
         self.console = console
-        self.watch = Watch(render.DEFAULT_THEME, self.rebuild, errors=errors)
 
     def rebuild(self, paths: Iterable[Path] = ()) -> int:
         from pressroom.pipeline import fan_out_rebuild
@@ -239,13 +230,6 @@ class ThemeReloader:
         _, tasks = fan_out_rebuild(self.services)
         self.console.print(f"theme changed: rebuilding the site ({tasks} render task(s))")
         return tasks
-
-    def start(self) -> Self:
-        self.watch.start()
-        return self
-
-    def stop(self) -> None:
-        self.watch.stop()
 
 
 class ReportPrinter:
@@ -300,6 +284,7 @@ class DevSession:
         self.delivery: Delivery | None = None
         self.watcher: FolderWatcher | None = None
         self.theme: ThemeReloader | None = None
+        self.watches: list[Watch] = []
         self.printer: ReportPrinter | None = None
 
     @property
@@ -322,19 +307,21 @@ class DevSession:
             self.printer()
             self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
             if self.watch:
-                self.watcher.start()
-                self.theme = ThemeReloader(self.stack, self.console).start()
+                self.theme = ThemeReloader(self.stack, self.console)
+                self.watches = [Watch(self.watcher.root, self.watcher.apply).start(),
+                                Watch(render.DEFAULT_THEME, self.theme.rebuild).start()]
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        for part in (self.theme, self.watcher, self.delivery, self.server):
+        for part in (*self.watches, self.delivery, self.server):
             if part is not None:
                 part.stop()
         if self.stack is not None:
             self.stack.stop()
+        self.watches = []
         self.theme = self.watcher = self.delivery = self.server = self.stack = None
 
     def __enter__(self) -> Self:

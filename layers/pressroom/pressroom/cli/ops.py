@@ -14,6 +14,7 @@ import click
 
 from pressroom import urls
 from pressroom.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from pressroom.preview.reports import describe_errors, read_report
 
 EDITOR_LEFTOVERS = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak")
 VIM_PROBE = "4913"  # vim writes and deletes a file of this name to test that a folder is writable
@@ -137,17 +138,6 @@ def find_stack(name: str) -> DeployedStack:
     return DeployedStack(name, {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])})
 
 
-def _report(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
-    import json
-
-    try:
-        return json.loads(s3.get_object(Bucket=bucket, Key=urls.report_key(key))["Body"].read())
-    except Exception as exc:
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            return None
-        raise
-
-
 def _matches(report: dict[str, Any] | None, version_id: str, etag: str) -> bool:
     """Whether a report is about the upload we made (its version, or its ETag where versioning is off)."""
     if not report:
@@ -158,8 +148,6 @@ def _matches(report: dict[str, Any] | None, version_id: str, etag: str) -> bool:
 
 
 def _outcome_line(key: str, report: dict[str, Any] | None, site_url: str) -> tuple[str, str]:
-    from pressroom.preview.reports import describe_errors
-
     if report is None:
         return "no report", "the pipeline did not answer in time; see `pressroom status`"
     status = str(report.get("status", "?"))
@@ -235,7 +223,7 @@ def publish(paths: tuple[Path, ...], stack_name: str, timeout: float, no_wait: b
     with _spinner(err, f"waiting for the pipeline's reports on {len(uploaded)} upload(s)…"):
         while time.monotonic() < deadline:
             for key in [k for k, r in reports.items() if r is None]:
-                report = _report(s3, bucket, key)
+                report = read_report(s3, bucket, key)
                 if _matches(report, *uploaded[key]):
                     reports[key] = report
             if all(reports.values()):
@@ -308,8 +296,6 @@ def status(stack_name: str, report_count: int) -> None:
     from rich.table import Table
 
     from pressroom import aws
-    from pressroom.preview.reports import describe_errors
-
     console = _stdout()
     stack = find_stack(stack_name)
     svc = stack.services()
@@ -392,7 +378,7 @@ def _newest_reports(s3: Any, bucket: str, limit: int) -> list[dict[str, Any]]:
     found = []
     for obj in listed[:limit]:
         key = obj["Key"][len(urls.CONTENT_REPORTS) :].removesuffix(".json")
-        report = _report(s3, bucket, key)
+        report = read_report(s3, bucket, key)
         if report:
             found.append(report)
     return found

@@ -29,6 +29,21 @@ def describe_errors(report: dict[str, Any]) -> list[str]:
     return [Problem(**{f: e.get(f) for f in fields}).describe() for e in report.get("errors", []) if e.get("message")]
 
 
+def read_report(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    """The report of the upload `key` in the content bucket, or None when there is none (or it is unreadable)."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=urls.report_key(key))["Body"].read()
+    except Exception as exc:
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    try:
+        report = json.loads(body)
+    except ValueError:
+        return None
+    return report if isinstance(report, dict) else None
+
+
 class ReportBook:
     """The current report of every upload; `refresh()` reads only the reports whose ETag changed."""
 
@@ -59,26 +74,13 @@ class ReportBook:
             for key, etag in sorted(listed.items()):
                 if self._etags.get(key) == etag:
                     continue
-                report = self._read(key)
+                report = read_report(self.s3, self.bucket, key)
                 if report is None:
-                    continue
+                    continue  # deleted between the listing and the read
                 self._etags[key], self._reports[key] = etag, report
                 changes.append(Change(key, report))
             self._checked = time.monotonic()
             return changes
-
-    def _read(self, key: str) -> dict[str, Any] | None:
-        try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=urls.report_key(key))["Body"].read()
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None  # deleted between the listing and the read
-            raise
-        try:
-            report = json.loads(body)
-        except ValueError:
-            return None
-        return report if isinstance(report, dict) else None
 
     def with_status(self, *statuses: str) -> list[dict[str, Any]]:
         """The current reports in the given statuses, by content key."""

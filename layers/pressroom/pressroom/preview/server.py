@@ -105,8 +105,8 @@ class Preview:
             return self._finish(Response(403), behaviour.headers)
         fetched: str | Answer = viewer_request(path, query) if behaviour.viewer_request else path
         if isinstance(fetched, Answer):
-            answer = Response(fetched.status, {"Location": fetched.location} if fetched.location else {})
-            return self._finish(answer, behaviour.headers)
+            early = Response(fetched.status, {"Location": fetched.location} if fetched.location else {})
+            return self._finish(early, behaviour.headers)
         key = unquote(fetched[1:])  # S3 decodes the path CloudFront forwards
         found = self._object(key)
         note = ""
@@ -117,10 +117,10 @@ class Preview:
         body, content_type, metadata = found
         response = Response(200, {"Content-Type": content_type}, body)
         if behaviour.viewer_response:
-            answer = viewer_response(200, metadata)
-            response.status = answer.status
-            if answer.location:
-                response.headers["Location"] = answer.location
+            redirect = viewer_response(200, metadata)
+            response.status = redirect.status
+            if redirect.location:
+                response.headers["Location"] = redirect.location
         return self._finish(response, behaviour.headers, note)
 
     def _object(self, key: str) -> tuple[bytes, str, dict[str, str]] | None:
@@ -314,7 +314,7 @@ class PreviewServer:
         if self._server is None:
             raise RuntimeError("the preview is not running")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
     def start(self) -> Self:
         self._server = _Server(self._address, self.preview, self._log_requests)
