@@ -1,0 +1,143 @@
+"""Failures, bursts and cost: what AWS's delivery does to the pipeline, and what one publish costs."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import botocore.client
+import pytest
+
+from pressroom import pipeline
+from pressroom.index import PostsIndex, SourceState
+from pressroom.local import Function, Stack
+from pressroom.model import Post
+from tests.conftest import article
+
+
+def _queue_depth(stack: Stack, logical_id: str) -> int:
+    attributes = stack.client("sqs").get_queue_attributes(QueueUrl=stack.queue_url(logical_id),
+                                                          AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_a_poison_message_ends_in_the_dead_letter_queue_without_blocking_others(stack: Stack) -> None:
+    # given: a message the render function cannot read, queued with a good upload
+    stack.client("sqs").send_message(QueueUrl=stack.queue_url("RenderQueue"), MessageBody="{not json")
+    stack.upload("articles/good.md", article("Good story", "2026-03-02"), wait=False)
+
+    # when
+    stack.settle()
+
+    # then: the good one is published, the poison one is in the DLQ after the template's maxReceiveCount
+    assert stack.site_object("posts/good/index.html") is not None
+    assert _queue_depth(stack, "RenderDeadLetterQueue") == 1
+    assert [d["body"] for d in stack.dead_letters] == ["{not json"]
+    assert _queue_depth(stack, "RenderQueue") == 0
+
+
+def test_the_render_function_reports_partial_batch_failures(stack: Stack) -> None:
+    stack.upload("articles/a.md", article("A story", "2026-03-02"), wait=False)
+    events = stack.take_events()
+    response = stack.deliver(["{not json", *events])
+    assert len(response["batchItemFailures"]) == 1
+    assert stack.site_object("posts/a/index.html") is not None
+
+
+def test_a_poison_stream_record_is_bisected_out_and_sent_to_the_failure_queue(stack: Stack, monkeypatch) -> None:
+    # given: the index function fails on one post, whatever batch it is in
+    real = pipeline.affected_by
+
+    def fragile(records):
+        found = real(records)
+        if any("poison" in json.dumps(r) for r in records):
+            raise RuntimeError("cannot index this one")
+        return found
+
+    monkeypatch.setattr(pipeline, "affected_by", fragile)
+    monkeypatch.setattr("pressroom.handlers.affected_by", fragile)
+    stack.upload("articles/a.md", article("Fine one", "2026-03-01"), wait=False)
+    stack.upload("articles/poison.md", article("Bad one", "2026-03-02"), wait=False)
+    stack.upload("articles/c.md", article("Fine two", "2026-03-03"), wait=False)
+
+    # when
+    stack.settle()
+
+    # then: the others made it to the home page; the poison record went to the on-failure destination
+    home = stack.site_object("index.html").decode()
+    assert "Fine one" in home and "Fine two" in home
+    assert _queue_depth(stack, "IndexFailureQueue") == 1
+    failure = stack.dead_letters[-1]
+    assert failure["DDBStreamBatchInfo"]["batchSize"] == 1
+
+
+def test_a_burst_causes_one_index_rebuild(stack: Stack) -> None:
+    index_function = stack.functions["IndexFunction"]
+    before = index_function.invocations
+    for i in range(25):
+        stack.upload(f"articles/burst-{i:02d}.md", article(f"Burst {i}", "2026-03-02"), wait=False)
+    stack.settle()
+    assert index_function.invocations - before == 1
+    home = stack.site_object("index.html").decode()
+    assert home[home.index("<main"):home.index("</main>")].count(">Burst ") == 10
+
+
+@contextmanager
+def _counting_calls() -> Iterator[Counter]:
+    """Count the AWS calls the functions make (not the local stack's own delivery calls)."""
+    calls: Counter = Counter()
+    inside = {"depth": 0}
+    real_call = botocore.client.BaseClient._make_api_call
+    real_invoke = Function.invoke
+
+    def make_api_call(self, operation, params):
+        if inside["depth"]:
+            calls[f"{self.meta.service_model.service_name}.{operation}"] += 1
+        return real_call(self, operation, params)
+
+    def invoke(self, event):
+        inside["depth"] += 1
+        try:
+            return real_invoke(self, event)
+        finally:
+            inside["depth"] -= 1
+
+    botocore.client.BaseClient._make_api_call = make_api_call
+    Function.invoke = invoke
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = real_call
+        Function.invoke = real_invoke
+
+
+def _seed(stack: Stack, count: int) -> None:
+    """`count` published posts spread over months and tags, written straight into the index."""
+    index = PostsIndex(stack.client("dynamodb"), stack.posts_table)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    for i in range(count):
+        post = Post(slug=f"seed-{i}", title=f"Seeded {i}", date=start + timedelta(days=i * 2), summary="Seeded.",
+                    tags=("port", f"topic-{i % 7}"), source_key=f"articles/seed-{i}.md")
+        state = SourceState(post.source_key, status="published", slug=post.slug, first_published=post.date.isoformat())
+        assert index.commit(state, expected_sequencer=None, new=post)
+    stack.skip_stream()  # the seeded posts' own listing pages are not what is measured
+
+
+@pytest.mark.slow
+def test_one_publish_costs_the_same_aws_calls_at_10_and_1000_posts(stack: Stack) -> None:
+    counts = []
+    for size in (10, 1000):
+        stack.reset()
+        _seed(stack, size)
+        stack.upload("articles/warm.md", article("Warm-up", "2026-03-05", tags=["port"]))
+        with _counting_calls() as calls:
+            stack.upload("articles/new.md", article("New story", "2026-03-06", tags=["port", "topic-1"]))
+        assert b"New story" in stack.site_object("index.html")
+        counts.append(calls)
+    small, large = counts
+    assert sum(small.values()) == sum(large.values()), (small, large)
+    assert small == large
+    assert not any(name.endswith(".Scan") for name in large)
