@@ -233,8 +233,11 @@ class PostsIndex:
         self.db.put_item(TableName=self.table, Item=to_item({
             "pk": f"REBUILD#{rebuild_id}", "sk": "COUNT", "n": tasks, "total": tasks, "started": started}))
 
-    def rebuild_task_done(self, rebuild_id: str, key: str) -> int:
-        """Count one task of a rebuild as done (once, however often it is delivered); returns what is left."""
+    def rebuild_task_done(self, rebuild_id: str, key: str) -> bool:
+        """Count one task of a rebuild as done, once however often it is delivered.
+
+        True when this call counted the rebuild's last task (exactly one delivery sees that).
+        """
         try:
             self.db.transact_write_items(TransactItems=[
                 {"Put": {"TableName": self.table, "Item": to_item({"pk": f"REBUILD#{rebuild_id}", "sk": f"DONE#{key}"}),
@@ -243,8 +246,8 @@ class PostsIndex:
                             "UpdateExpression": "ADD n :minus", "ExpressionAttributeValues": to_item({":minus": -1})}},
             ])
         except self.db.exceptions.TransactionCanceledException:
-            pass  # a duplicate delivery of a task already counted
-        return self.rebuild_left(rebuild_id)[0]
+            return False  # a duplicate delivery of a task already counted
+        return self.rebuild_left(rebuild_id)[0] <= 0
 
     def rebuild_left(self, rebuild_id: str) -> tuple[int, int]:
         """(tasks left, tasks in all) of a full rebuild."""

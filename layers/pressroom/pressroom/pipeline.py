@@ -97,7 +97,7 @@ class Publisher:
 
     def handle(self, event: ObjectEvent) -> Outcome | None:
         outcome = self._dispatch(event)
-        if event.rebuild and self.svc.index.rebuild_task_done(event.rebuild, event.key) <= 0:
+        if event.rebuild and self.svc.index.rebuild_task_done(event.rebuild, event.key):
             # the last task of a full rebuild: one wildcard invalidation instead of a path per page
             cdn.invalidate(self.svc.cloudfront, self.config.distribution_id, ["/*"])
             logger.info("full rebuild finished", extra={"rebuild": event.rebuild})
