@@ -1,0 +1,1 @@
+"""Speed and cost benchmarks, run by `make bench` (never timed assertions in tests)."""
