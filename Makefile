@@ -1,8 +1,9 @@
-# Quick start: `make dev` (build and preview the example site) and `make test` (the whole suite).
+# Quick start: `make dev` (the whole system on the example site, previewed on http://127.0.0.1:$(PORT))
+# and `make test` (the whole suite).
 # Both create .venv and install everything they need on a machine with Python 3.11+ and make.
 
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -20,12 +21,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 dev: $(STAMP)
+	$(BIN)/pressroom dev $(EXAMPLE) --port $(PORT)
+
+build: $(STAMP)
 	$(BIN)/pressroom build $(EXAMPLE) --out build/site
 
-build: dev
-
 # Tools some tests need beyond Python (Java for the HTML validator, Chromium for the browser test,
-# the SAM CLI for template checks). Each is installed where the machine allows; tests that still
+# the SAM CLI, cfn-lint and checkov for the template checks). Each is installed where the machine allows; tests that still
 # lack one skip with the reason.
 tools: $(STAMP)
 	@bash scripts/install-tools.sh
