@@ -103,6 +103,13 @@ class Function:
                 os.environ.clear()
                 os.environ.update(saved)
 
+    def _log_to_stack(self) -> None:
+        """Powertools binds its handler to the stdout of the first import; point it at this stack's log."""
+        service = self.environment.get("POWERTOOLS_SERVICE_NAME", "")
+        for handler in logging.getLogger(service).handlers if service else []:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(self.stack.log)
+
     def _load(self) -> ModuleType:
         if self._module is None:
             path = self.folder / f"{self.module_name}.py"
@@ -119,6 +126,7 @@ class Function:
     def invoke(self, event: dict[str, Any]) -> Any:
         with self._environment():
             handler = getattr(self._load(), self.handler_name)
+            self._log_to_stack()
             self.invocations += 1
             context = _LambdaContext(self.name, aws_request_id=str(uuid.uuid4()), invoked_function_arn=self.arn)
             return handler(event, context)
