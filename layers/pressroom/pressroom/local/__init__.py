@@ -37,7 +37,7 @@ def find_root(start: Path | None = None) -> Path:
     start = Path(start or Path.cwd())
     if (start / "template.yaml").is_file():
         return start
-    shipped = Path(__file__).resolve().parents[3]  # the project checkout of an editable install
+    shipped = Path(__file__).resolve().parents[4]  # the project checkout of an editable install
     if (shipped / "template.yaml").is_file():
         return shipped
     bundled = Path(__file__).resolve().parent / "project"
