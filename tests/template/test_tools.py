@@ -87,6 +87,7 @@ def test_built_layer_leaves_out_dev_code_runtime_packages_and_bytecode(built: Pa
     names = list(_layer_files(built))
     for sub in DEV_SUBPACKAGES:
         assert not [n for n in names if n.startswith(f"python/pressroom/{sub}/")], sub
+    assert "python/pressroom/pytest_plugin.py" not in names
     for package in RUNTIME_PROVIDED:
         assert not [n for n in names if n.startswith(f"python/{package}/")], package
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
