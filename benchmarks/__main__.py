@@ -76,17 +76,17 @@ def bench_publish(sizes: list[int], repeats: int) -> list[dict[str, float]]:
             real_call, real_invoke = botocore.client.BaseClient._make_api_call, Function.invoke
             depth = [0]
 
-            def counting_call(self, operation, params, _real=real_call):
-                if depth[0]:
-                    calls[operation] += 1
+            def counting_call(self, operation, params, _real=real_call, _depth=depth, _calls=calls):
+                if _depth[0]:
+                    _calls[operation] += 1
                 return _real(self, operation, params)
 
-            def counting_invoke(self, event, _real=real_invoke):
-                depth[0] += 1
+            def counting_invoke(self, event, _real=real_invoke, _depth=depth):
+                _depth[0] += 1
                 try:
                     return _real(self, event)
                 finally:
-                    depth[0] -= 1
+                    _depth[0] -= 1
 
             botocore.client.BaseClient._make_api_call, Function.invoke = counting_call, counting_invoke
             try:

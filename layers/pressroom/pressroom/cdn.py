@@ -17,7 +17,7 @@ def paths_for(keys: Iterable[str]) -> list[str]:
     """The viewer paths to invalidate for changed site keys; listings and assets are left to their TTLs."""
     found = set()
     for key in keys:
-        if key.startswith("posts/") or key.startswith("media/"):
+        if key.startswith(("posts/", "media/")):
             # the viewer-request function rewrites /posts/x/ to /posts/x/index.html before the cache lookup
             found.add("/" + key)
     return sorted(found)

@@ -376,7 +376,7 @@ def redirect_html(target: str) -> bytes:
     url = escape(target, quote=True)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Moved</title>'
             f'<link rel="canonical" href="{url}"><meta http-equiv="refresh" content="0; url={url}"></head>'
-            f'<body><p>This page has moved to <a href="{url}">{url}</a>.</p></body></html>\n').encode("utf-8")
+            f'<body><p>This page has moved to <a href="{url}">{url}</a>.</p></body></html>\n').encode()
 
 
 def fan_out_rebuild(svc: Services) -> tuple[str, int]:
