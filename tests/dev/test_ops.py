@@ -9,16 +9,19 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+
 from pressroom.cli import main
 from pressroom.cli.dev import Delivery
 from pressroom.cli.ops import upload_plan
 from pressroom.content import parse_article
 from pressroom.local import Stack
 from pressroom.site import Site
-
 from tests.conftest import article
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# moto's CloudFormation names the resource types it does not model whenever the stack is read
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 
 
 def _content(tmp_path: Path) -> Path:
