@@ -14,9 +14,9 @@ from pathlib import Path
 
 import boto3
 import pytest
-from pressroom.cli.dev import DevSession, FolderWatcher, fire_due_schedules
 from rich.console import Console
 
+from pressroom.cli.dev import DevSession, FolderWatcher, fire_due_schedules
 from tests.conftest import article
 from tests.dev.running import pressroom_dev
 
@@ -191,6 +191,23 @@ def test_editor_leftovers_and_hidden_files_are_not_uploaded(tmp_path: Path) -> N
     assert watcher.publish_all() == ["site.yaml", "articles/a.md"]
     assert watcher.apply([tmp_path / "articles" / "a.md"]) == []  # saved without a change
     assert bucket.keys == ["site.yaml", "articles/a.md"]
+
+
+def test_a_port_in_use_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from pressroom.cli import main
+
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "site.yaml").write_text("name: Busy\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = CliRunner().invoke(main, ["dev", str(tmp_path), "--port", str(taken.getsockname()[1])])
+    assert result.exit_code == 2, result.output
+    assert "cannot serve the preview" in result.output
 
 
 def test_the_dev_command_prints_its_addresses_and_stops_cleanly(tmp_path: Path) -> None:
