@@ -20,8 +20,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from botocore.client import BaseClient
-from pressroom.local import Stack
 
+from pressroom.local import Stack
 from tests.conftest import article
 from tests.template.conftest import ROOT
 

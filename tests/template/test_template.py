@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from pressroom import urls
 
+from pressroom import urls
 from tests.template.conftest import ROOT, logical, sub_text
 
 BUCKETS = ("ContentBucket", "SiteBucket", "LogsBucket")
