@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+
 from pressroom import render
 from pressroom.model import Post
 from pressroom.site import Site
-
 from tests.output.fixtures import rich_site
 from tests.output.sitegen import example_site, render_site
 

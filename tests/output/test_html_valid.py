@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pressroom.site import Site
 
+from pressroom.site import Site
 from tests.output.fixtures import rich_site
 from tests.output.sitegen import example_site, render_site, write_site
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from pressroom.content import Article, parse_article
 from pressroom.errors import Problem, Rejected
 from pressroom.site import Site

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from pressroom.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "site"

@@ -6,9 +6,9 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+
 from pressroom.content import FRONT_MATTER_FIELDS, parse_when, slugify
 from pressroom.site import Site
-
 from tests.unit.builders import SITE, front_matter, parse, problem_for, problems
 
 # --- dates ---------------------------------------------------------------------------------------------

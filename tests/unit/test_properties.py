@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from pressroom import markup, render
 from pressroom.content import FRONT_MATTER_FIELDS, Article, parse_article, slugify
 from pressroom.errors import Rejected

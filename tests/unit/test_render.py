@@ -9,11 +9,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 from pressroom import render
 from pressroom.content import Article
 from pressroom.model import Post
 from pressroom.site import Site
-
 from tests.unit.builders import front_matter, parse
 
 SITE = Site(name="Harbour Town Gazette", base_url="https://gazette.example.org", timezone="Europe/Lisbon",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from pressroom.errors import Problem, Rejected
 from pressroom.site import SITE_KEYS, Site, parse_site
 

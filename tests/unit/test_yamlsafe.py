@@ -6,10 +6,10 @@ import os
 import time
 
 import pytest
+
 from pressroom import yamlsafe
 from pressroom.errors import Rejected
 from pressroom.site import parse_site
-
 from tests.unit.builders import problems
 
 

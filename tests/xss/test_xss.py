@@ -7,11 +7,11 @@ import json
 from collections.abc import Callable
 
 import pytest
+
 from pressroom import render
 from pressroom.content import parse_article
 from pressroom.errors import Rejected
 from pressroom.site import Site, parse_site
-
 from tests.output.sitegen import render_site
 from tests.unit.builders import front_matter
 from tests.xss import payloads
