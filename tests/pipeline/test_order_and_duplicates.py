@@ -116,3 +116,92 @@ def test_events_outside_the_inputs_are_ignored(stack: Stack) -> None:
     response = stack.deliver([tags_event, test_event])
     assert response.get("batchItemFailures") == []
     assert stack.site_keys() == []
+
+
+def _publisher(stack: Stack):
+    from pressroom import config, pipeline
+
+    env = dict(stack.functions["RenderFunction"].environment, PRESSROOM_NOW="2026-03-10T12:00:00+00:00")
+    svc = pipeline.Services(config.from_environ(env), s3=stack.client("s3"), dynamodb=stack.client("dynamodb"),
+                            sqs=stack.client("sqs"))
+    return pipeline.Publisher(svc)
+
+
+def test_a_newer_delivery_that_loses_the_commit_race_still_wins(stack: Stack, monkeypatch) -> None:
+    # given: two versions; the older one's delivery commits while the newer one is between read and commit
+    from pressroom.index import PostsIndex
+
+    stack.upload("articles/a.md", article("Older version"), wait=False)
+    stack.upload("articles/a.md", article("Newer version"), wait=False)
+    older, newer = (parse_body(b) for b in stack.take_events())
+    publisher = _publisher(stack)
+    real_commit = PostsIndex.commit
+    raced = []
+
+    def commit_after_a_rival(self, state, **kwargs):
+        if not raced and state.sequencer == newer.sequencer:
+            raced.append(True)
+            _publisher(stack).handle(older)  # the rival commits first
+        return real_commit(self, state, **kwargs)
+
+    monkeypatch.setattr(PostsIndex, "commit", commit_after_a_rival)
+
+    # when
+    publisher.handle(newer)
+    stack.settle()
+
+    # then: the newer version is what readers get, and the index remembers its sequencer
+    assert raced
+    page = stack.site_object("posts/a/index.html").decode()
+    assert "Newer version" in page and "Older version" not in page
+    assert publisher.svc.index.source("articles/a.md").sequencer == newer.sequencer
+
+
+def test_a_page_written_after_a_newer_commit_is_rewritten_from_the_newest_version(stack: Stack, monkeypatch) -> None:
+    # given: the older delivery commits, then the newer one commits and writes, then the older writes its page
+    from pressroom.storage import SiteBucket
+
+    stack.upload("articles/a.md", article("Older version"), wait=False)
+    events = [parse_body(b) for b in stack.take_events()]
+    stack.upload("articles/a.md", article("Newer version"), wait=False)
+    events += [parse_body(b) for b in stack.take_events()]
+    older, newer = events
+    real_put = SiteBucket.put
+    raced = []
+
+    def put_after_a_rival(self, page, **kwargs):
+        if not raced and page.key == "posts/a/index.html" and b"Older version" in page.body:
+            raced.append(True)
+            _publisher(stack).handle(newer)  # the newer delivery finishes while the older one is writing
+        return real_put(self, page, **kwargs)
+
+    monkeypatch.setattr(SiteBucket, "put", put_after_a_rival)
+
+    # when: the older event was delivered when the older version was still the current object
+    s3 = stack.client("s3")
+    versions = s3.list_object_versions(Bucket=stack.content_bucket, Prefix="articles/a.md")["Versions"]
+    newest = next(v for v in versions if v["IsLatest"])
+    oldest = next(v for v in versions if not v["IsLatest"])
+    body_new = s3.get_object(Bucket=stack.content_bucket, Key="articles/a.md", VersionId=newest["VersionId"])["Body"].read()
+    body_old = s3.get_object(Bucket=stack.content_bucket, Key="articles/a.md", VersionId=oldest["VersionId"])["Body"].read()
+    assert b"Newer" in body_new and b"Older" in body_old
+    real_get = type(_publisher(stack).svc.content).get
+    served = []
+
+    def get_old_first(self, key, **kwargs):
+        found = real_get(self, key, **kwargs)
+        if not served and found is not None:
+            served.append(True)
+            from dataclasses import replace
+
+            return replace(found, body=body_old)
+        return found
+
+    monkeypatch.setattr(type(_publisher(stack).svc.content), "get", get_old_first)
+    _publisher(stack).handle(older)
+    stack.settle()
+
+    # then
+    assert raced
+    page = stack.site_object("posts/a/index.html").decode()
+    assert "Newer version" in page and "Older version" not in page

@@ -22,6 +22,8 @@ from pressroom.storage import REDIRECT_META, ContentBucket, SiteBucket, TooLarge
 logger = library_logger("pipeline")
 
 PUBLISHED, REJECTED, HELD, DRAFT, SCHEDULED, DELETED = "published", "rejected", "held", "draft", "scheduled", "deleted"
+CONFLICT = "conflict"  # another delivery for the same key committed first
+MAX_ATTEMPTS = 5
 SITE_SETTINGS_KEY = {"pk": "SITE", "sk": "SETTINGS"}
 
 
@@ -34,6 +36,7 @@ class Outcome:
     url: str = ""
     problems: list[Problem] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    sequencer: str = ""
 
 
 class Services:
@@ -123,6 +126,27 @@ class Publisher:
     # --- articles -------------------------------------------------------------------------------------
 
     def article(self, event: ObjectEvent) -> Outcome | None:
+        """Bring one article key to the state of its newest version.
+
+        Two deliveries for one key may run at once. The index commit is a compare-and-set on the stored
+        sequencer: the one that loses re-reads and runs again (and stops there when the winner was newer).
+        A page written after a newer version committed is rewritten from the newest version.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            outcome = self._article_once(event)
+            if outcome is None or outcome.status != CONFLICT:
+                break
+        else:
+            raise RuntimeError(f"{event.key} kept changing while it was being published; the event will be retried")
+        if outcome is not None and outcome.status == PUBLISHED and self._overtaken(event.key, outcome):
+            return self.article(ObjectEvent(event.key, "publish"))
+        return outcome
+
+    def _overtaken(self, key: str, outcome: Outcome) -> bool:
+        """Whether a newer version committed while this one's page was being written."""
+        return self.svc.index.source(key).sequencer != outcome.sequencer
+
+    def _article_once(self, event: ObjectEvent) -> Outcome | None:
         index = self.svc.index
         state = index.source(event.key)
         if not event.forced and event.sequencer and state.sequencer and event.sequencer <= state.sequencer:
@@ -173,7 +197,7 @@ class Publisher:
                               field="slug", hint="choose another slug; this article is published when that one goes")
             new_state.errors = [problem.as_dict()]
             if not index.commit(new_state, expected_sequencer=expected, old=previous, new=None):
-                return Outcome(key, "stale")
+                return Outcome(key, CONFLICT)
             self._after_unpublish(state, previous, keep_slug=slug)
             self._drop_redirects(state.redirects)
             return self._report(new_state, Outcome(key, HELD, urls.post_url(slug), [problem]), winner=owner)
@@ -185,7 +209,7 @@ class Publisher:
         wanted = self._redirect_keys(state, previous, article)
         new_state.redirects = sorted(wanted)
         if not index.commit(new_state, expected_sequencer=expected, old=previous, new=post):
-            return Outcome(key, "stale")
+            return Outcome(key, CONFLICT)
         recent = index.newest(render.RECENT_COUNT)
         page = render.article_page(self.theme, self.svc.site(), article, recent)
         self._write_assets()
@@ -197,7 +221,7 @@ class Publisher:
             self._release(previous.slug, key)
         self.metrics.add_metric(name="ArticlesPublished", unit="Count", value=1)
         logger.info("published", extra={"key": key, "slug": slug, "url": post.url})
-        return self._report(new_state, Outcome(key, PUBLISHED, post.url, changed=[page.key]))
+        return self._report(new_state, Outcome(key, PUBLISHED, post.url, changed=[page.key], sequencer=sequencer))
 
     def _own_post(self, state: SourceState) -> Post | None:
         """The post this key has online now (a rejected re-upload leaves the last good one there)."""
@@ -226,7 +250,7 @@ class Publisher:
                                 first_published=state.first_published, version_id=version_id, etag=etag,
                                 scheduled_for=scheduled_for)
         if not index.commit(new_state, expected_sequencer=expected, old=previous, new=None):
-            return Outcome(key, "stale")
+            return Outcome(key, CONFLICT)
         self._after_unpublish(state, previous)
         self._drop_redirects(state.redirects)
         if status == DELETED:
@@ -290,7 +314,7 @@ class Publisher:
         if keep == PUBLISHED:
             new_state.errors.append(Problem("the previously published version stays online").as_dict())
         if not self.svc.index.commit(new_state, expected_sequencer=expected):
-            return Outcome(state.key, "stale")
+            return Outcome(state.key, CONFLICT)
         self.metrics.add_metric(name="ArticlesRejected", unit="Count", value=1)
         logger.warning("rejected", extra={"key": state.key, "reason": str(rejected), "errors": new_state.errors})
         url = urls.post_url(state.slug) if keep == PUBLISHED else ""
