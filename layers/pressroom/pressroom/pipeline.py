@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pressroom import aws, cdn, render, urls
@@ -290,7 +290,8 @@ class Publisher:
             wanted.add(urls.post_key(previous.slug))
         for alias in article.aliases:
             alias_key = urls.url_to_key(alias)
-            taken = alias_key.startswith("posts/") and self.svc.index.post(alias_key.split("/")[1]) is not None
+            alias_slug = urls.slug_of_post_key(alias_key)
+            taken = alias_slug is not None and self.svc.index.post(alias_slug) is not None
             if alias_key == page_key or taken or urls.is_generated_key(alias_key):
                 logger.warning("alias skipped: the URL is a page of the site", extra={"alias": alias})
                 continue
@@ -483,7 +484,7 @@ class Listings:
                 pages.append(render.month_page(theme, site, year, month, posts, recent))
                 pages.append(render.sitemap_part(site, year, month, posts))
             else:
-                bucket.delete(f"archive/{year:04d}/{month:02d}/index.html")
+                bucket.delete(urls.month_archive_key(date(year, month, 1)))
                 bucket.delete(urls.sitemap_part_key(year, month))
         for tag_slug in sorted(affected.tags):
             name, posts = index.tag(tag_slug, limit=site.posts_per_page)

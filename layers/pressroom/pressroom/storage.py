@@ -87,14 +87,18 @@ class SiteBucket:
         self.written: list[str] = []
         self.deleted: list[str] = []
 
-    def stored_digest(self, key: str) -> str | None:
+    def _metadata(self, key: str, name: str) -> str | None:
+        """One user-metadata value of a stored object (None when the object or the value is missing)."""
         try:
             head = self.s3.head_object(Bucket=self.bucket, Key=key)
         except Exception as exc:
             if _missing(exc):
                 return None
             raise
-        return head.get("Metadata", {}).get(DIGEST_META)
+        return head.get("Metadata", {}).get(name)
+
+    def stored_digest(self, key: str) -> str | None:
+        return self._metadata(key, DIGEST_META)
 
     def put(self, page: Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
         """Write `page` unless the stored object has the same content hash; True when written."""
@@ -113,13 +117,7 @@ class SiteBucket:
 
     def redirect_target(self, key: str) -> str | None:
         """The target of a redirect object at `key`, or None when there is none (or it is a page)."""
-        try:
-            head = self.s3.head_object(Bucket=self.bucket, Key=key)
-        except Exception as exc:
-            if _missing(exc):
-                return None
-            raise
-        return head.get("Metadata", {}).get(REDIRECT_META)
+        return self._metadata(key, REDIRECT_META)
 
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.bucket, Key=key)

@@ -69,6 +69,14 @@ def post_key(slug: str) -> str:
     return f"posts/{slug}/index.html"
 
 
+def slug_of_post_key(key: str) -> str | None:
+    """The slug of an article page key (`posts/<slug>/index.html`), or None for any other key."""
+    parts = key.split("/")
+    if len(parts) == 3 and parts[0] == "posts" and parts[2] == "index.html" and parts[1]:
+        return parts[1]
+    return None
+
+
 def post_url(slug: str) -> str:
     return f"/posts/{slug}/"
 
