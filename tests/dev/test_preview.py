@@ -7,9 +7,9 @@ import json
 import re
 
 import pytest
+
 from pressroom.local import Stack
 from pressroom.preview import Preview, PreviewServer
-
 from tests.conftest import article
 
 SITE = b"name: Preview Times\nbase_url: https://preview.example\n"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pressroom.config import Config
 from pressroom.pipeline import Services
 from pressroom.preview import Cdn, Preview
