@@ -23,7 +23,7 @@ def session_stack() -> Iterator[Stack]:
 @pytest.fixture
 def stack(session_stack: Stack) -> Stack:
     session_stack.reset()
-    session_stack.set_time(NOW)
+    session_stack.set_time(None)  # back to NOW, whatever the previous test did
     return session_stack
 
 

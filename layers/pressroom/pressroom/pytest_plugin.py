@@ -36,7 +36,5 @@ def pressroom_stack(pressroom_session_stack: Stack, pressroom_stack_options: dic
     stack = pressroom_session_stack
     stack.reset()
     # a test may have moved the clock with set_time(): every test starts on the session's own clock
-    stack._clock = pressroom_stack_options.get("clock")  # until Stack offers a way back to its own clock
-    if pressroom_stack_options.get("now") is not None:
-        stack.set_time(pressroom_stack_options["now"])
+    stack.set_time(None)
     return stack

@@ -105,7 +105,7 @@ def fire_due_schedules(stack: Stack) -> int:
         return 0
     fired = stack.run_schedules(datetime.now(UTC))
     # run_schedules leaves the clock at the instant it was given; a dev session runs on real time
-    stack._clock = None  # until Stack offers a way back to real time
+    stack.set_time(None)
     return fired
 
 

@@ -143,6 +143,7 @@ class Stack:
         self._clock = clock
         if now is not None:
             self.set_time(now)
+        self._initial_clock = self._clock
         self.server_port = server_port
         self.endpoint_url: str | None = None
         self.log = log if log is not None else io.StringIO()
@@ -172,7 +173,11 @@ class Stack:
         value = self._clock()
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
-    def set_time(self, when: datetime) -> None:
+    def set_time(self, when: datetime | None) -> None:
+        """Fix the pipeline's clock at `when`; None goes back to the clock the stack was made with."""
+        if when is None:
+            self._clock = self._initial_clock
+            return
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
         self._clock = lambda: when
 
