@@ -71,3 +71,26 @@ def test_build_is_deterministic(tmp_path: Path, monkeypatch) -> None:
     assert files_a == files_b
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_build_uses_a_theme_folder_over_the_default_theme(tmp_path: Path, monkeypatch) -> None:
+    # given: a theme that replaces one template and one static file
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "static").mkdir()
+    (theme / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Lost at sea</h1>{% endblock %}')
+    (theme / "static" / "style.css").write_text("body { color: navy; }\n")
+
+    # when
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(out), "--theme", str(theme)])
+
+    # then
+    assert result.exit_code == 0, result.output
+    assert "Lost at sea" in (out / "404.html").read_text()
+    styles = list((out / "assets").glob("style.*.css"))
+    assert [p.read_text() for p in styles] == ["body { color: navy; }\n"]
+    assert "Story one" in (out / "posts" / "one" / "index.html").read_text()

@@ -197,3 +197,13 @@ def test_undated_article_keeps_its_first_publication_date(stack: Stack) -> None:
     stack.upload("articles/u.md", b"---\ntitle: Undated, edited\n---\nBody.\n")
     recent = json.loads(stack.site_object("recent.json"))
     assert recent["posts"][0]["date"].startswith("2026-03-10T12:00")
+
+
+def test_tag_year_pages_follow_the_posts_own_calendar(stack: Stack) -> None:
+    # given: half past midnight on New Year's Day at +01:00, which is still the previous year in UTC
+    stack.upload("articles/new-year.md", article("New year story", "2026-01-01T00:30:00+01:00", tags=["port"]))
+
+    # then: it is a 2026 post everywhere
+    assert _mentions(stack, "tags/port/2026/index.html", "New year story")
+    assert stack.site_object("tags/port/2025/index.html") is None
+    assert _mentions(stack, "archive/2026/01/index.html", "New year story")

@@ -26,6 +26,7 @@ class Config:
     scheduler_target_arn: str | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     fixed_now: datetime | None = None
+    theme_dir: str | None = None  # a theme folder over the default theme (local builds); None: the default
 
     def now(self) -> datetime:
         """The pipeline's clock: real UTC time, or the fixed instant a local stack injects."""
@@ -72,4 +73,5 @@ def from_environ(env: Mapping[str, str] | None = None) -> Config:
         scheduler_target_arn=_optional(env, "SCHEDULER_TARGET_ARN"),
         max_upload_bytes=limit,
         fixed_now=fixed_now,
+        theme_dir=_optional(env, "PRESSROOM_THEME_DIR"),
     )

@@ -117,11 +117,16 @@ class PostsIndex:
         return Post.from_dict(from_item(item)) if item else None
 
     def _query(self, pk: str, *, limit: int | None = None, newest_first: bool = True,
-               prefix: str | None = None) -> list[dict[str, Any]]:
+               prefix: str | None = None, between: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+        condition, values = "pk = :pk", {":pk": pk}
+        if prefix:
+            condition, values[":p"] = condition + " AND begins_with(sk, :p)", prefix
+        if between:
+            condition += " AND sk BETWEEN :lo AND :hi"
+            values[":lo"], values[":hi"] = between
         kwargs: dict[str, Any] = {
             "TableName": self.table, "ScanIndexForward": not newest_first,
-            "KeyConditionExpression": "pk = :pk" + (" AND begins_with(sk, :p)" if prefix else ""),
-            "ExpressionAttributeValues": to_item({":pk": pk, **({":p": prefix} if prefix else {})}),
+            "KeyConditionExpression": condition, "ExpressionAttributeValues": to_item(values),
         }
         found: list[dict[str, Any]] = []
         while True:
@@ -142,7 +147,13 @@ class PostsIndex:
 
     def tag(self, tag_slug: str, *, limit: int | None = None, year: int | None = None) -> tuple[str, list[Post]]:
         """The tag's display name and its posts, newest first (one year, or the newest `limit`)."""
-        items = self._query(f"TAG#{tag_slug}", limit=limit, prefix=f"{year:04d}" if year else None)
+        if year is None:
+            items = self._query(f"TAG#{tag_slug}", limit=limit)
+        else:
+            # sort keys are UTC instants, years are the post's own calendar: take the UTC days around the
+            # year (offsets reach +-14 h), then keep the posts whose local date falls in it
+            items = self._query(f"TAG#{tag_slug}", between=(f"{year - 1:04d}-12-31", f"{year + 1:04d}-01-02"))
+            items = [i for i in items if Post.from_dict(i).date.year == year]
         name = str(items[0]["tag"]) if items else tag_slug
         return name, [Post.from_dict(i) for i in items]
 

@@ -95,7 +95,7 @@ class Publisher:
     def __init__(self, services: Services, *, theme: render.Theme | None = None, metrics: Any = None) -> None:
         self.svc = services
         self.config = services.config
-        self.theme = theme or render.load_theme()
+        self.theme = theme or render.load_theme(services.config.theme_dir)
         self.metrics = metrics or NoMetrics()
 
     def handle(self, event: ObjectEvent) -> Outcome | None:
@@ -461,7 +461,7 @@ class Listings:
 
     def __init__(self, services: Services, *, theme: render.Theme | None = None) -> None:
         self.svc = services
-        self.theme = theme or render.load_theme()
+        self.theme = theme or render.load_theme(services.config.theme_dir)
 
     def rebuild(self, affected: Affected) -> list[str]:
         if not affected.any_change:
@@ -475,7 +475,7 @@ class Listings:
         pages = [
             render.home_page(theme, site, newest, months), render.recent_document(newest),
             render.atom_feed(site, newest), render.rss_feed(site, newest), render.json_feed(site, newest),
-            render.sitemap_index(site, months), render.robots_txt(site), render.not_found_page(theme, site),
+            render.sitemap_index(site, months), render.robots_txt(site), render.not_found_page(theme, site, recent),
             *theme.assets.values(),
         ]
         for year, month in sorted(affected.months):

@@ -42,7 +42,9 @@ def content_files(folder: Path) -> list[tuple[str, Path]]:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the site into.")
 @click.option("--now", "now_text", metavar="ISO", help="Fixed clock for undated and scheduled articles.")
-def build(content_dir: Path, out_dir: Path, now_text: str | None) -> None:
+@click.option("--theme", "theme_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A theme folder (templates/, static/) whose files replace the default theme's by name.")
+def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Path | None) -> None:
     """Publish CONTENT_DIR through a local stack and export the site to --out.
 
     CONTENT_DIR mirrors the content bucket: site.yaml at its root, articles/ and media/ below it.
@@ -56,7 +58,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None) -> None:
     err = Console(stderr=True)
     files = content_files(content_dir)
     started = time.monotonic()
-    with Stack(root=Path.cwd(), now=now) as stack:
+    with Stack(root=Path.cwd(), now=now, theme=theme_dir) as stack:
         settings = [f for f in files if f[0] == urls.CONTENT_SITE_SETTINGS]
         for key, path in settings:
             stack.upload(key, path.read_bytes())

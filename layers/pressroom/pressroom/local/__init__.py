@@ -79,6 +79,8 @@ class Function:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PRESSROOM_"))}
         env.update(_FAKE_CREDENTIALS)
         env.update(self.environment)
+        if self.stack.theme:
+            env["PRESSROOM_THEME_DIR"] = self.stack.theme
         env.update({"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "false",
                     "AWS_LAMBDA_FUNCTION_NAME": self.name})
         if self.stack.endpoint_url:
@@ -136,8 +138,10 @@ class Stack:
     """The project's template deployed into moto; see the README for the API."""
 
     def __init__(self, root: str | Path = ".", *, clock: Callable[[], datetime] | None = None,
-                 now: datetime | None = None, server_port: int | None = None, log: Any = None) -> None:
+                 now: datetime | None = None, server_port: int | None = None, log: Any = None,
+                 theme: str | Path | None = None) -> None:
         self.root = find_root(Path(root))
+        self.theme = str(Path(theme).resolve()) if theme else None
         self.number = next(_stack_numbers)
         self.stack_name = f"pressroom-local-{self.number}"
         self._clock = clock
