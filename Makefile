@@ -32,7 +32,7 @@ build: $(STAMP)
 tools: $(STAMP)
 	@bash scripts/install-tools.sh
 
-test: $(STAMP) tools
+test: $(STAMP) tools lint
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
@@ -42,7 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check layers functions tests
+	$(BIN)/python -m ruff check layers functions tests benchmarks setup.py
 
 clean:
 	rm -rf build .pytest_cache .aws-sam
