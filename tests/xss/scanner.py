@@ -22,7 +22,8 @@ FORBIDDEN_TAGS = frozenset({
     "base", "style", "svg", "math", "template", "isindex", "marquee", "xml", "xss", "noscript", "video", "audio",
     "source", "details", "body-onload", "param", "bgsound", "layer", "ilayer",
 })
-THEME_LINK_RELS = frozenset({"canonical", "stylesheet", "alternate", "tag"})
+# "icon" is written only for a root-relative site logo (an http(s) or other URL never gets a <link>)
+THEME_LINK_RELS = frozenset({"canonical", "stylesheet", "alternate", "tag", "icon"})
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 JSON_FEED_URLS = frozenset({"home_page_url", "feed_url", "url", "external_url", "image", "banner_image", "icon",
                             "favicon", "avatar", "id", "next_url"})
