@@ -48,17 +48,6 @@ def translated(template: dict[str, Any]) -> dict[str, Any]:
     return translator.translate(sam, parameter_values={}, get_managed_policy_map=dict)
 
 
-def logical(value: Any) -> str | None:
-    """The logical id a `!Ref X` or `!GetAtt X.Attr` names, else None."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return str(value["Ref"])
-        if "Fn::GetAtt" in value:
-            target = value["Fn::GetAtt"]
-            return str(target[0] if isinstance(target, list) else target.split(".")[0])
-    return None
-
-
 def sub_text(value: Any) -> str | None:
     """The format string of a `!Sub`, else None."""
     if isinstance(value, dict) and "Fn::Sub" in value:

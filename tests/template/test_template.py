@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from pressroom import urls
-from tests.template.conftest import ROOT, logical, sub_text
+from pressroom.local.template import logical
+from tests.template.conftest import ROOT, sub_text
 
 BUCKETS = ("ContentBucket", "SiteBucket", "LogsBucket")
 QUEUES = ("RenderQueue", "RenderDeadLetterQueue", "IndexFailureQueue")

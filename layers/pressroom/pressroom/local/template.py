@@ -41,7 +41,7 @@ class EventMapping:
     @property
     def on_failure(self) -> str | None:
         dest = self.properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-        return _logical(dest)
+        return logical(dest)
 
 
 @dataclass
@@ -55,7 +55,7 @@ class LocalTemplate:
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> properties
 
 
-def _logical(value: Any) -> str | None:
+def logical(value: Any) -> str | None:
     """The logical id a `!Ref X` / `!GetAtt X.Attr` points at."""
     if isinstance(value, dict):
         if "Ref" in value:
@@ -69,9 +69,9 @@ def _logical(value: Any) -> str | None:
 def _references(node: Any) -> set[str]:
     found: set[str] = set()
     if isinstance(node, dict):
-        logical = _logical(node)
-        if logical:
-            found.add(logical)
+        target = logical(node)
+        if target:
+            found.add(target)
         if "Fn::Sub" in node:
             import re
 
@@ -89,7 +89,7 @@ def _references(node: Any) -> set[str]:
 def _blank_references(node: Any, removed: set[str]) -> Any:
     """Replace references to removed resources by an empty string (e.g. DISTRIBUTION_ID locally)."""
     if isinstance(node, dict):
-        if _logical(node) in removed:
+        if logical(node) in removed:
             return ""
         if "Fn::Sub" in node and _references(node) & removed:
             return ""
@@ -138,7 +138,7 @@ def prepare(template_path: Path) -> LocalTemplate:
             event = events[event_name]
             if event.get("Type") in DELIVERED_EVENT_TYPES:
                 event_props = event.get("Properties", {})
-                source = _logical(event_props.get("Queue") or event_props.get("Stream"))
+                source = logical(event_props.get("Queue") or event_props.get("Stream"))
                 local.mappings.append(EventMapping(name, event["Type"], str(source), event_props))
                 del events[event_name]
         if not events:
