@@ -207,3 +207,24 @@ def test_tag_year_pages_follow_the_posts_own_calendar(stack: Stack) -> None:
     assert _mentions(stack, "tags/port/2026/index.html", "New year story")
     assert stack.site_object("tags/port/2025/index.html") is None
     assert _mentions(stack, "archive/2026/01/index.html", "New year story")
+
+
+def test_a_second_rejection_in_a_row_still_says_the_published_version_stays(stack: Stack) -> None:
+    stack.upload("articles/a.md", article("Good version", "2026-03-02"))
+    stack.upload("articles/a.md", b"---\ntitle: [unclosed\n---\nBody\n")
+    stack.upload("articles/a.md", b"---\ndate: 2026-03-02\n---\nNo title.\n")
+    report = stack.report("articles/a.md")
+    assert report["status"] == "rejected" and report["url"] == "/posts/a/"
+    item = stack.client("dynamodb").get_item(TableName=stack.posts_table,
+                                              Key={"pk": {"S": "SRC#articles/a.md"}, "sk": {"S": "SRC"}})["Item"]
+    assert any("stays online" in e["M"]["message"]["S"] for e in item["errors"]["L"])
+    assert b"Good version" in stack.site_object("posts/a/index.html")
+
+
+def test_an_oversized_site_yaml_is_rejected_with_a_reason(stack: Stack) -> None:
+    limit = int(stack.functions["RenderFunction"].environment["MAX_UPLOAD_BYTES"])
+    stack.upload("site.yaml", b"name: Big\nabout: " + b"x" * limit + b"\n")
+    report = stack.report("site.yaml")
+    assert report["status"] == "rejected" and "limit" in report["errors"][0]["message"]
+    assert report["version_id"] and report["etag"]
+    assert stack.dead_letters == []

@@ -167,6 +167,16 @@ class PostsIndex:
         rows = self._query("COUNT", prefix=f"TAGYEAR#{tag_slug}#")
         return sorted((int(str(r["sk"]).rsplit("#", 1)[1]) for r in rows if int(r.get("n", 0)) > 0), reverse=True)
 
+    def all_tag_years(self) -> list[tuple[str, int]]:
+        """Every (tag slug, year) that has posts: what a full rebuild re-renders."""
+        rows = self._query("COUNT", prefix="TAGYEAR#")
+        found = []
+        for row in rows:
+            _, tag_slug, year = str(row["sk"]).split("#")
+            if int(row.get("n", 0)) > 0:
+                found.append((tag_slug, int(year)))
+        return found
+
     def claimants(self, slug: str, limit: int = 2) -> list[str]:
         """Content keys claiming `slug`, in the order that decides who owns it."""
         return [str(r["sk"]) for r in self._query(f"SLUG#{slug}", limit=limit, newest_first=False)]

@@ -199,7 +199,6 @@ class Publisher:
             if not index.commit(new_state, expected_sequencer=expected, old=previous, new=None):
                 return Outcome(key, CONFLICT)
             self._after_unpublish(state, previous, keep_slug=slug)
-            self._drop_redirects(state.redirects)
             return self._report(new_state, Outcome(key, HELD, urls.post_url(slug), [problem]), winner=owner)
         occupant = index.post(slug)
         if occupant and occupant.source_key != key:
@@ -252,19 +251,18 @@ class Publisher:
         if not index.commit(new_state, expected_sequencer=expected, old=previous, new=None):
             return Outcome(key, CONFLICT)
         self._after_unpublish(state, previous)
-        self._drop_redirects(state.redirects)
+        logger.info("unpublished", extra={"key": key, "reason": status})
         if status == DELETED:
             self._unschedule(key)
             self.svc.content.delete_report(key)
-            logger.info("unpublished", extra={"key": key, "reason": status})
             return Outcome(key, DELETED)
-        logger.info("unpublished", extra={"key": key, "reason": status})
         return self._report(new_state, Outcome(key, status, urls.post_url(new_state.slug) if new_state.slug else ""))
 
     def _after_unpublish(self, state: SourceState, previous: Post | None, keep_slug: str = "") -> None:
-        """Remove the page of a post that went, and hand its slug to the next claimant."""
+        """Remove the page and redirects of a post that went, and hand its slug to the next claimant."""
         if previous is not None:
             self.svc.site_bucket.delete(urls.post_key(previous.slug))
+        self._drop_redirects(state.redirects)
         if state.slug and state.slug != keep_slug:
             self._release(state.slug, state.key)
 
@@ -311,14 +309,14 @@ class Publisher:
                                 first_published=state.first_published,
                                 version_id=getattr(source, "version_id", ""), etag=getattr(source, "etag", ""),
                                 errors=[p.as_dict() for p in rejected.problems], redirects=list(state.redirects))
-        keep = state.status if state.status in (PUBLISHED, HELD, SCHEDULED) else None
-        if keep == PUBLISHED:
+        online = self._own_post(state)
+        if online is not None:
             new_state.errors.append(Problem("the previously published version stays online").as_dict())
         if not self.svc.index.commit(new_state, expected_sequencer=expected):
             return Outcome(state.key, CONFLICT)
         self.metrics.add_metric(name="ArticlesRejected", unit="Count", value=1)
         logger.warning("rejected", extra={"key": state.key, "reason": str(rejected), "errors": new_state.errors})
-        url = urls.post_url(state.slug) if keep == PUBLISHED else ""
+        url = online.url if online is not None else ""
         return self._report(new_state, Outcome(state.key, REJECTED, url, list(rejected.problems)))
 
     def _report(self, state: SourceState, outcome: Outcome, winner: str = "") -> Outcome:
@@ -373,14 +371,20 @@ class Publisher:
 
     def site_settings(self, event: ObjectEvent) -> Outcome:
         key = urls.CONTENT_SITE_SETTINGS
-        source = self.svc.content.get(key, max_bytes=self.config.max_upload_bytes)
+        limit = self.config.max_upload_bytes
+        source = None
         try:
+            source = self.svc.content.get(key, max_bytes=limit)
             site = parse_site(source.body if source else None)
-        except Rejected as rejected:
-            logger.warning("rejected", extra={"key": key, "reason": str(rejected)})
+        except (Rejected, TooLarge) as failure:
+            problems = failure.problems if isinstance(failure, Rejected) else [Problem(
+                f"site.yaml is {failure.size:,} bytes, more than the limit of {limit:,} bytes",
+                hint="keep site.yaml to the settings it lists")]
+            logger.warning("rejected", extra={"key": key, "reason": "; ".join(p.describe() for p in problems)})
             self.metrics.add_metric(name="ArticlesRejected", unit="Count", value=1)
-            state = SourceState(key, version_id=getattr(source, "version_id", ""), etag=getattr(source, "etag", ""))
-            return self._report(state, Outcome(key, REJECTED, "", list(rejected.problems)))
+            version_id, etag = (source.version_id, source.etag) if source else self.svc.content.head(key)
+            return self._report(SourceState(key, version_id=version_id, etag=etag),
+                                Outcome(key, REJECTED, "", problems))
         self.svc.store_site(site)
         _, count = fan_out_rebuild(self.svc)
         state = SourceState(key, version_id=getattr(source, "version_id", ""), etag=getattr(source, "etag", ""))
@@ -505,9 +509,6 @@ class Listings:
         index = self.svc.index
         affected = Affected(any_change=True)
         affected.months = set(index.months())
-        for row in index._query("COUNT", prefix="TAGYEAR#"):
-            _, tag_slug, year = str(row["sk"]).split("#")
-            if int(row.get("n", 0)) > 0:
-                affected.tags.add(tag_slug)
-                affected.tag_years.add((tag_slug, int(year)))
+        affected.tag_years = set(index.all_tag_years())
+        affected.tags = {tag_slug for tag_slug, _ in affected.tag_years}
         return self.rebuild(affected)

@@ -62,6 +62,16 @@ class ContentBucket:
             raise TooLarge(size)
         return SourceObject(key, response["Body"].read(), version, etag, size)
 
+    def head(self, key: str) -> tuple[str, str]:
+        """The current version id and ETag of `key` (empty strings when it does not exist)."""
+        try:
+            response = self.s3.head_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _missing(exc):
+                return "", ""
+            raise
+        return response.get("VersionId") or "null", str(response.get("ETag", "")).strip('"')
+
     def put_report(self, content_key: str, report: dict[str, Any]) -> None:
         body = (json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
         self.s3.put_object(Bucket=self.bucket, Key=urls.report_key(content_key), Body=body,
