@@ -370,27 +370,20 @@ class Stack:
             self.settle()
 
     def site_object(self, key: str) -> bytes | None:
-        try:
-            return self.client("s3").get_object(Bucket=self.site_bucket, Key=key)["Body"].read()
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise
+        from pressroom.storage import SiteBucket
+
+        return SiteBucket(self.client("s3"), self.site_bucket).get(key)
 
     def site_keys(self) -> list[str]:
         return self._keys(self.site_bucket)
 
     def report(self, key: str) -> dict[str, Any] | None:
         """The `_reports/<key>.json` the pipeline wrote for an upload."""
+        from pressroom.storage import ContentBucket
         from pressroom.urls import report_key
 
-        try:
-            body = self.client("s3").get_object(Bucket=self.content_bucket, Key=report_key(key))["Body"].read()
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise
-        return json.loads(body)
+        found = ContentBucket(self.client("s3"), self.content_bucket).get(report_key(key))
+        return json.loads(found.body) if found is not None else None
 
     def _keys(self, bucket: str) -> list[str]:
         keys: list[str] = []
