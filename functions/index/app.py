@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pressroom.handlers import rebuild_listings
 from pressroom.observability import observability
@@ -13,5 +14,6 @@ logger, tracer, metrics = observability()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: Any) -> dict:
-    return rebuild_listings(event.get("Records", []))
+@event_source(data_class=DynamoDBStreamEvent)
+def lambda_handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict:
+    return rebuild_listings(event.records)

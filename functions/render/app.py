@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pressroom.handlers import render_batch, render_record
 from pressroom.observability import observability
@@ -22,7 +23,7 @@ def publish_record(record: SQSRecord) -> Any:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: Any) -> dict:
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
     with render_batch():  # one CDN invalidation for the pages this batch changed
         return process_partial_response(event=event, record_handler=publish_record, processor=processor,
                                         context=context)

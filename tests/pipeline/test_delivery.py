@@ -52,8 +52,9 @@ def test_a_poison_stream_record_is_bisected_out_and_sent_to_the_failure_queue(st
     real = pipeline.affected_by
 
     def fragile(records):
+        records = list(records)
         found = real(records)
-        if any("poison" in json.dumps(r) for r in records):
+        if any("poison" in json.dumps(r.raw_event) for r in records):
             raise RuntimeError("cannot index this one")
         return found
 

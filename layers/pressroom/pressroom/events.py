@@ -43,24 +43,28 @@ def task_message(key: str, action: str = "publish", rebuild: str = "") -> str:
     return json.dumps(body, sort_keys=True)
 
 
+_S3_ACTIONS = {"Object Created": "put", "Object Deleted": "delete"}
+
+
 def parse_body(body: str | dict[str, Any]) -> ObjectEvent | None:
-    """An ObjectEvent from an SQS message body; None for events that are not inputs (tags, test events)."""
+    """An ObjectEvent from an SQS message body; None for events that are not inputs (tags, test events).
+
+    S3 URL-encodes the key in its event notifications (`port strike.md` arrives as `port+strike.md`):
+    Powertools' S3EventBridgeNotificationEvent decodes it, exactly once, so every later step sees the real key.
+    """
     data = json.loads(body) if isinstance(body, str) else body
+    if not isinstance(data, dict):
+        return None
     if data.get("source") == "pressroom":
         return ObjectEvent(key=str(data["key"]), action=str(data.get("action", "publish")),
                            rebuild=str(data.get("rebuild", "")))
-    if data.get("source") != "aws.s3":
+    action = _S3_ACTIONS.get(str(data.get("detail-type", ""))) if data.get("source") == "aws.s3" else None
+    if action is None:
         return None
-    kind = data.get("detail-type")
-    detail = data.get("detail", {})
-    obj = detail.get("object", {})
-    if kind == "Object Created":
-        action = "put"
-    elif kind == "Object Deleted":
-        action = "delete"
-    else:
-        return None
+    from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventBridgeNotificationEvent
+
+    obj = S3EventBridgeNotificationEvent(data).detail.object
     return ObjectEvent(
-        key=str(obj["key"]), action=action, sequencer=normalize_sequencer(str(obj.get("sequencer", ""))),
-        version_id=str(obj.get("version-id", "")), etag=str(obj.get("etag", "")),
+        key=obj.key, action=action, sequencer=normalize_sequencer(str(obj.get("sequencer") or "")),
+        version_id=str(obj.get("version-id") or ""), etag=obj.etag,
     )

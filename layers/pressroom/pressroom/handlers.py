@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pressroom import cdn
 from pressroom import config as config_module
 from pressroom.config import Config
 from pressroom.events import parse_body
 from pressroom.pipeline import Listings, Outcome, Publisher, Services, affected_by
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 _services: dict[Config, Services] = {}
 
@@ -45,7 +48,7 @@ def render_record(body: str, metrics: Any = None) -> Outcome | None:
     return Publisher(services(), metrics=metrics).handle(event)
 
 
-def rebuild_listings(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def rebuild_listings(records: Iterable[DynamoDBRecord]) -> dict[str, Any]:
     """Handle one batch of posts-table stream records: one rebuild of every listing page they touch."""
     written = Listings(services()).rebuild(affected_by(records))
     return {"written": len(written)}

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pressroom import aws, cdn, render, urls
 from pressroom.config import Config
@@ -18,6 +18,9 @@ from pressroom.model import Post
 from pressroom.observability import NoMetrics, library_logger
 from pressroom.site import Site, parse_site
 from pressroom.storage import REDIRECT_META, ContentBucket, SiteBucket, TooLarge
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 logger = library_logger("pipeline")
 
@@ -449,14 +452,14 @@ class Affected:
             self.tag_years.add((slug, post.date.year))
 
 
-def affected_by(records: Iterable[dict[str, Any]]) -> Affected:
+def affected_by(records: Iterable[DynamoDBRecord]) -> Affected:
     """Which pages a batch of DynamoDB stream records on POST# items changes (old and new images both count)."""
     found = Affected()
     for record in records:
-        images = record.get("dynamodb", {})
-        for image in (images.get("OldImage"), images.get("NewImage")):
-            if image and str(image.get("pk", {}).get("S", "")).startswith("POST#"):
-                found.add(Post.from_dict(from_item(image)))
+        images = record.dynamodb
+        for image in (images.old_image, images.new_image) if images is not None else ():
+            if str(image.get("pk", "")).startswith("POST#"):
+                found.add(Post.from_dict(image))
     return found
 
 

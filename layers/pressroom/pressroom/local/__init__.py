@@ -163,8 +163,6 @@ class Stack:
         self.outputs: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
         self._stream_iterators: dict[str, str] = {}
-        self._sequencers: dict[str, str] = {}
-        self._sequence = itertools.count(1)
         self._deliver_lock = threading.RLock()
         self.dead_letters: list[dict[str, Any]] = []
 
@@ -460,7 +458,7 @@ class Stack:
             raise RuntimeError("events kept coming after many rounds; is something re-queueing itself?")
 
     def take_events(self) -> list[str]:
-        """Remove what waits in the render queue and return the message bodies, stamped with their order.
+        """Remove what waits in the render queue and return the message bodies, as AWS would deliver them.
 
         For tests that deliver events explicitly (shuffled, duplicated) with `deliver()`.
         """
@@ -474,15 +472,25 @@ class Stack:
                 if not found:
                     return bodies
                 for message in found:
-                    bodies.append(self._stamp(message["MessageId"], message["Body"]))
+                    bodies.append(message["Body"])
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def deliver(self, bodies: list[str]) -> dict[str, Any]:
-        """Invoke the render function once with these message bodies as its batch; returns its response."""
+        """Invoke the render function once with these message bodies as its batch; returns its response.
+
+        Each body becomes an SQS record as Lambda hands it over, first receive. S3 events must be in the
+        shape S3 sends (what `take_events()` returns): one in moto's shape is refused, since it would test
+        the pipeline against a shape AWS never sends.
+        """
+        from pressroom.local.moto_gaps import check_s3_event_shape
+
         mapping = self._render_mapping()
-        records = [{"messageId": str(uuid.uuid4()), "receiptHandle": "explicit", "body": body, "attributes": {},
-                    "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                    "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:explicit", "awsRegion": REGION}
+        now = str(int(datetime.now(UTC).timestamp() * 1000))
+        attributes = {"ApproximateReceiveCount": "1", "SentTimestamp": now, "SenderId": _SENDER_ID,
+                      "ApproximateFirstReceiveTimestamp": now}
+        for body in bodies:
+            check_s3_event_shape(body)
+        records = [_sqs_record(str(uuid.uuid4()), uuid.uuid4().hex, body, attributes, self.queue_url(mapping.source))
                    for body in bodies]
         with self._deliver_lock:
             return self.functions[mapping.function].invoke({"Records": records}) or {}
@@ -490,19 +498,6 @@ class Stack:
     def _render_mapping(self) -> EventMapping:
         assert self.template is not None
         return next(m for m in self.template.mappings if m.kind == "SQS")
-
-    def _stamp(self, message_id: str, body: str) -> str:
-        """Give an S3 event a real per-key order (moto's sequencer is a constant)."""
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return body  # not an event at all: the function will say so
-        if not isinstance(data, dict) or data.get("source") != "aws.s3" or "object" not in data.get("detail", {}):
-            return body
-        if message_id not in self._sequencers:
-            self._sequencers[message_id] = format(next(self._sequence), "016X")
-        data["detail"]["object"]["sequencer"] = self._sequencers[message_id]
-        return json.dumps(data)
 
     def _deliver_queue(self, mapping: EventMapping) -> int:
         sqs = self.client("sqs")
@@ -515,13 +510,8 @@ class Stack:
             messages = response.get("Messages", [])
             if not messages:
                 return invocations
-            records = [{
-                "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
-                "body": self._stamp(m["MessageId"], m["Body"]), "attributes": m.get("Attributes", {}),
-                "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{url.rsplit('/', 1)[-1]}",
-                "awsRegion": REGION,
-            } for m in messages]
+            records = [_sqs_record(m["MessageId"], m["ReceiptHandle"], m["Body"], m.get("Attributes", {}), url)
+                       for m in messages]
             failed: set[str] = set()
             try:
                 result = function.invoke({"Records": records}) or {}
@@ -669,6 +659,24 @@ class Stack:
         scheduler = self.client("scheduler")
         for schedule in scheduler.list_schedules(GroupName=group).get("Schedules", []):
             scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
+
+
+_SENDER_ID = "AIDAPRESSROOMLOCALSTACK"
+
+
+def _sqs_record(message_id: str, receipt: str, body: str, attributes: dict[str, str], queue_url: str) -> dict[str, Any]:
+    """An SQS message as Lambda hands it to a function (the Lambda developer guide's "Amazon SQS message event")."""
+    import hashlib
+
+    return {
+        "messageId": message_id, "receiptHandle": receipt, "body": body,
+        "attributes": {k: attributes[k] for k in _SQS_ATTRIBUTES if k in attributes}, "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode("utf-8")).hexdigest(), "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{queue_url.rsplit('/', 1)[-1]}", "awsRegion": REGION,
+    }
+
+
+_SQS_ATTRIBUTES = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
 
 
 def _as_lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
