@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from pressroom.config import Config
-from pressroom.pipeline import Services
 from pressroom.preview import Cdn, Preview
 from pressroom.preview.cdn import Answer, viewer_request, viewer_response
+from pressroom.publish import Services
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventBridgeN
 from pressroom.events import normalize_sequencer, parse_body
 from pressroom.local import Stack
 from pressroom.local.moto_gaps import encode_key
-from pressroom.pipeline import affected_by
+from pressroom.publish import affected_by
 from tests import events
 from tests.conftest import article
 from tests.pipeline.helpers import table_state

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pressroom import cdn, config, pipeline
+from pressroom import cdn, config, publish
 from pressroom.events import ObjectEvent
 from pressroom.index import PostsIndex
 from pressroom.local import Stack
@@ -77,10 +77,10 @@ def test_a_huge_batch_becomes_one_wildcard() -> None:
     assert front.batches[0]["Paths"]["Items"] == ["/*"]
 
 
-def _services(stack: Stack, front: FakeCloudFront) -> pipeline.Services:
+def _services(stack: Stack, front: FakeCloudFront) -> publish.Services:
     env = dict(stack.functions["RenderFunction"].environment, DISTRIBUTION_ID="E123",
                PRESSROOM_NOW="2026-03-10T12:00:00+00:00")
-    return pipeline.Services(config.from_environ(env), s3=stack.client("s3"), dynamodb=stack.client("dynamodb"),
+    return publish.Services(config.from_environ(env), s3=stack.client("s3"), dynamodb=stack.client("dynamodb"),
                              sqs=stack.client("sqs"), cloudfront=front)
 
 
@@ -93,7 +93,7 @@ def test_a_publish_batch_invalidates_its_article_page(stack: Stack) -> None:
 
     # when
     with cdn.batch(lambda paths: cdn.invalidate(front, "E123", paths)):
-        pipeline.Publisher(svc).handle(ObjectEvent("articles/a.md", "put", sequencer="1".zfill(32)))
+        publish.Publisher(svc).handle(ObjectEvent("articles/a.md", "put", sequencer="1".zfill(32)))
 
     # then
     assert [b["Paths"]["Items"] for b in front.batches] == [["/posts/a/index.html"]]
@@ -134,10 +134,10 @@ def test_a_full_rebuild_sends_one_wildcard_invalidation(stack: Stack) -> None:
     stack.upload("articles/b.md", article("B story", "2026-03-03"))
     front = FakeCloudFront()
     svc = _services(stack, front)
-    rebuild_id, tasks = pipeline.fan_out_rebuild(svc)
+    rebuild_id, tasks = publish.fan_out_rebuild(svc)
     assert tasks == 3
     bodies = stack.take_events()
-    publisher = pipeline.Publisher(svc)
+    publisher = publish.Publisher(svc)
     for body in bodies + bodies[:1]:  # a duplicate delivery is counted once
         with cdn.batch(lambda paths: cdn.invalidate(front, "E123", paths)):
             from pressroom.events import parse_body

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import botocore.client
 import pytest
 
-from pressroom import pipeline
+from pressroom import publish
 from pressroom.index import PostsIndex, SourceState
 from pressroom.local import Function, Stack
 from pressroom.model import Post
@@ -49,7 +49,7 @@ def test_the_render_function_reports_partial_batch_failures(stack: Stack) -> Non
 
 def test_a_poison_stream_record_is_bisected_out_and_sent_to_the_failure_queue(stack: Stack, monkeypatch) -> None:
     # given: the index function fails on one post, whatever batch it is in
-    real = pipeline.affected_by
+    real = publish.affected_by
 
     def fragile(records):
         records = list(records)
@@ -58,7 +58,7 @@ def test_a_poison_stream_record_is_bisected_out_and_sent_to_the_failure_queue(st
             raise RuntimeError("cannot index this one")
         return found
 
-    monkeypatch.setattr(pipeline, "affected_by", fragile)
+    monkeypatch.setattr(publish, "affected_by", fragile)
     monkeypatch.setattr("pressroom.handlers.affected_by", fragile)
     stack.upload("articles/a.md", article("Fine one", "2026-03-01"), wait=False)
     stack.upload("articles/poison.md", article("Bad one", "2026-03-02"), wait=False)
@@ -142,3 +142,37 @@ def test_one_publish_costs_the_same_aws_calls_at_10_and_1000_posts(stack: Stack)
     assert sum(small.values()) == sum(large.values()), (small, large)
     assert small == large
     assert not any(name.endswith(".Scan") for name in large)
+
+
+# What the render and index functions called for each change before the publishing rules moved into a pure
+# core (measured on that code with the scenario below): the Lambda shell must not cost more.
+CALLS_BEFORE_THE_CORE = {
+    "publish": {"dynamodb.GetItem": 5, "dynamodb.PutItem": 1, "dynamodb.Query": 11, "dynamodb.TransactWriteItems": 1,
+                "s3.GetObject": 1, "s3.HeadObject": 19, "s3.PutObject": 15, "scheduler.DeleteSchedule": 1},
+    "rename": {"dynamodb.DeleteItem": 1, "dynamodb.GetItem": 6, "dynamodb.PutItem": 1, "dynamodb.Query": 11,
+               "dynamodb.TransactWriteItems": 1, "s3.DeleteObject": 2, "s3.GetObject": 1, "s3.HeadObject": 19,
+               "s3.PutObject": 15, "scheduler.DeleteSchedule": 1},
+    "delete": {"dynamodb.DeleteItem": 1, "dynamodb.GetItem": 3, "dynamodb.Query": 7, "dynamodb.TransactWriteItems": 1,
+               "s3.DeleteObject": 5, "s3.GetObject": 1, "s3.HeadObject": 16, "s3.PutObject": 10,
+               "scheduler.DeleteSchedule": 1},
+}
+
+
+def test_the_lambda_shell_makes_no_more_aws_calls_than_before_the_core(stack: Stack) -> None:
+    # given
+    stack.upload("articles/warm.md", article("Warm-up", "2026-03-05", tags=["port"]))
+
+    # when: a publish, a rename with an alias, and a delete
+    with _counting_calls() as publish:
+        stack.upload("articles/new.md", article("New story", "2026-03-06", tags=["port", "topic-1"]))
+    with _counting_calls() as rename:
+        stack.upload("articles/new.md", article("New story", "2026-03-06", tags=["port"], slug="renamed",
+                                                 aliases=["/old/"]))
+    with _counting_calls() as delete:
+        stack.delete("articles/new.md")
+
+    # then: no operation is called more often than before
+    for name, calls in (("publish", publish), ("rename", rename), ("delete", delete)):
+        before = CALLS_BEFORE_THE_CORE[name]
+        more = {op: n for op, n in calls.items() if n > before.get(op, 0)}
+        assert not more, (name, more, dict(calls))

@@ -119,12 +119,12 @@ def test_events_outside_the_inputs_are_ignored(stack: Stack) -> None:
 
 
 def _publisher(stack: Stack):
-    from pressroom import config, pipeline
+    from pressroom import config, publish
 
     env = dict(stack.functions["RenderFunction"].environment, PRESSROOM_NOW="2026-03-10T12:00:00+00:00")
-    svc = pipeline.Services(config.from_environ(env), s3=stack.client("s3"), dynamodb=stack.client("dynamodb"),
+    svc = publish.Services(config.from_environ(env), s3=stack.client("s3"), dynamodb=stack.client("dynamodb"),
                             sqs=stack.client("sqs"))
-    return pipeline.Publisher(svc)
+    return publish.Publisher(svc)
 
 
 def test_a_newer_delivery_that_loses_the_commit_race_still_wins(stack: Stack, monkeypatch) -> None:

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+ERROR, WARNING = "error", "warning"
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason an upload cannot be published."""
+    """One thing wrong with an upload: an error keeps it from being published, a warning never does.
+
+    Warnings reach the newsroom where errors do (`check`, upload reports, the dev banner).
+    """
 
     message: str
     field: str | None = None
     line: int | None = None
     hint: str | None = None
+    severity: str = ERROR
 
     def as_dict(self) -> dict[str, object]:
-        return {"field": self.field, "line": self.line, "message": self.message, "hint": self.hint}
+        return {"field": self.field, "line": self.line, "message": self.message, "hint": self.hint,
+                "severity": self.severity}
 
     def describe(self) -> str:
         where = []

@@ -10,7 +10,7 @@ from pressroom import cdn
 from pressroom import config as config_module
 from pressroom.config import Config
 from pressroom.events import parse_body
-from pressroom.pipeline import Listings, Outcome, Publisher, Services, affected_by
+from pressroom.publish import Outcome, Publisher, Services, affected_by, listings_for
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -50,5 +50,5 @@ def render_record(body: str, metrics: Any = None) -> Outcome | None:
 
 def rebuild_listings(records: Iterable[DynamoDBRecord]) -> dict[str, Any]:
     """Handle one batch of posts-table stream records: one rebuild of every listing page they touch."""
-    written = Listings(services()).rebuild(affected_by(records))
+    written = listings_for(services()).rebuild(affected_by(records))
     return {"written": len(written)}

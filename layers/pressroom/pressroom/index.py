@@ -62,6 +62,9 @@ class SourceState:
     winner: str = ""
     scheduled_for: str = ""
     redirects: list[str] = field(default_factory=list)  # site keys of redirect objects this upload owns
+    # what the last change retired ("pages", "redirects": site keys; "slugs": claims), kept with the state so
+    # that carrying the change out again after a failure does the same thing
+    retire: dict[str, list[str]] = field(default_factory=dict)
     exists: bool = False
 
     def to_item(self) -> dict[str, Any]:
@@ -69,7 +72,7 @@ class SourceState:
             "pk": f"SRC#{self.key}", "sk": "SRC", "key": self.key, "sequencer": self.sequencer,
             "status": self.status, "slug": self.slug, "first_published": self.first_published,
             "version_id": self.version_id, "etag": self.etag, "errors": self.errors, "winner": self.winner,
-            "scheduled_for": self.scheduled_for, "redirects": self.redirects,
+            "scheduled_for": self.scheduled_for, "redirects": self.redirects, "retire": self.retire or None,
         })
 
 
@@ -108,7 +111,7 @@ class PostsIndex:
             version_id=str(data.get("version_id", "")), etag=str(data.get("etag", "")),
             errors=list(data.get("errors", [])), winner=str(data.get("winner", "")),
             scheduled_for=str(data.get("scheduled_for", "")), redirects=[str(r) for r in data.get("redirects", [])],
-            exists=True,
+            retire={str(k): [str(v) for v in vs] for k, vs in (data.get("retire") or {}).items()}, exists=True,
         )
 
     def post(self, slug: str) -> Post | None:

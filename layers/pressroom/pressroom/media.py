@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING, Any
-
-from pressroom.errors import Problem
-
-if TYPE_CHECKING:
-    from pressroom.events import ObjectEvent
-    from pressroom.pipeline import Outcome, Services
 
 MEDIA_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp",
@@ -43,41 +36,3 @@ def media_type(key: str, head: bytes) -> tuple[str | None, str]:
     if b"<script" in lowered or b"<html" in lowered or b"<svg" in lowered:
         return None, "the file contains markup"
     return content_type, ""
-
-
-def publish_media(svc: Services, event: ObjectEvent, metrics: Any) -> Outcome:
-    """Copy one media file to the site bucket (or remove it when it was deleted or is refused)."""
-    from pressroom.pipeline import PUBLISHED, REJECTED, Outcome, logger
-    from pressroom.urls import media_site_key
-
-    key = event.key
-    site_key = media_site_key(key)
-    try:
-        head = svc.s3.get_object(Bucket=svc.config.content_bucket, Key=key, Range="bytes=0-1023")
-    except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-        if code in ("NoSuchKey", "404", "InvalidRange"):
-            svc.site_bucket.delete(site_key)
-            svc.content.delete_report(key)
-            return Outcome(key, "deleted")
-        raise
-    data = head["Body"].read()
-    size = int(str(head.get("ContentRange", "/0")).rsplit("/", 1)[-1] or 0) or len(data)
-    etag = str(head.get("ETag", "")).strip('"')
-    version = head.get("VersionId") or "null"
-    content_type, reason = media_type(key, data)
-    if content_type is None or size > MAX_MEDIA_BYTES:
-        reason = reason or f"the file is larger than {MAX_MEDIA_BYTES // (1024 * 1024)} MB"
-        svc.site_bucket.delete(site_key)
-        problem = Problem(reason, hint="upload images, PDF, audio or video with the matching extension")
-        report = {"key": key, "version_id": version, "etag": etag, "status": REJECTED, "url": "",
-                  "errors": [problem.as_dict()], "time": svc.config.now().isoformat()}
-        svc.content.put_report(key, report)
-        metrics.add_metric(name="MediaRejected", unit="Count", value=1)
-        logger.warning("rejected", extra={"key": key, "reason": reason})
-        return Outcome(key, REJECTED, "", [problem])
-    svc.site_bucket.copy_from(svc.config.content_bucket, key, content_type=content_type, digest=f"{etag}:{version}")
-    url = "/" + site_key
-    svc.content.put_report(key, {"key": key, "version_id": version, "etag": etag, "status": PUBLISHED, "url": url,
-                                 "errors": [], "time": svc.config.now().isoformat()})
-    return Outcome(key, PUBLISHED, url)

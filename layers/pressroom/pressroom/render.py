@@ -366,3 +366,15 @@ def robots_txt(site: Site) -> Page:
     """Lets every crawler in and names the sitemap index."""
     body = f"User-agent: *\nAllow: /\n\nSitemap: {site.base_url}/{urls.SITEMAP_INDEX_KEY}\n"
     return Page(urls.ROBOTS_KEY, body.encode("utf-8"), "text/plain; charset=utf-8")
+
+
+def redirect_page(key: str, target: str) -> Page:
+    """A tiny page at `key` that sends readers to `target`; the CDN and the preview answer 301 from the object's
+    metadata instead, so this body is only what a client sees that follows no redirect."""
+    from html import escape
+
+    url = escape(target, quote=True)
+    body = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Moved</title>'
+            f'<link rel="canonical" href="{url}"><meta http-equiv="refresh" content="0; url={url}"></head>'
+            f'<body><p>This page has moved to <a href="{url}">{url}</a>.</p></body></html>\n').encode()
+    return Page(key, body, HTML)

@@ -214,7 +214,7 @@ class ThemeReloader:
 
     def __init__(self, stack: Stack, console: Any) -> None:
         from pressroom.config import Config
-        from pressroom.pipeline import Services
+        from pressroom.publish import Services
 
         render_queue = next(m.source for m in (stack.template.mappings if stack.template else []) if m.kind == "SQS")
         config = Config(content_bucket=stack.content_bucket, site_bucket=stack.site_bucket,
@@ -224,7 +224,7 @@ class ThemeReloader:
         self.console = console
 
     def rebuild(self, paths: Iterable[Path] = ()) -> int:
-        from pressroom.pipeline import fan_out_rebuild
+        from pressroom.publish import fan_out_rebuild
 
         render.load_theme.cache_clear()  # fingerprints and templates are read again on next use
         _, tasks = fan_out_rebuild(self.services)

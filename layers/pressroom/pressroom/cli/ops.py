@@ -116,7 +116,7 @@ class DeployedStack:
     def services(self) -> Any:
         from pressroom import aws
         from pressroom.config import Config
-        from pressroom.pipeline import Services
+        from pressroom.publish import Services
 
         config = Config(content_bucket=self.output("ContentBucketName"), site_bucket=self.output("SiteBucketName"),
                         posts_table=self.output("PostsTableName"), render_queue_url=self.outputs.get("RenderQueueUrl"))
@@ -256,7 +256,7 @@ def rebuild(stack_name: str, timeout: float, no_wait: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pressroom.pipeline import fan_out_rebuild
+    from pressroom.publish import fan_out_rebuild
 
     svc = find_stack(stack_name).services()
     if not svc.config.render_queue_url:

@@ -7,7 +7,7 @@ from typing import Any
 from pressroom import render
 from pressroom.content import parse_article, parse_when
 from pressroom.errors import Rejected
-from pressroom.pipeline import Services
+from pressroom.publish import Services
 
 
 def render_draft(svc: Services, theme: render.Theme, report: dict[str, Any]) -> bytes | None:

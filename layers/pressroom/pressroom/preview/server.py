@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, unquote
 
 from pressroom import render, urls
 from pressroom.config import Config
-from pressroom.pipeline import Services
 from pressroom.preview.cdn import Answer, Cdn, viewer_request, viewer_response
 from pressroom.preview.drafts import render_draft
 from pressroom.preview.reports import NEEDS_ATTENTION, NOT_PUBLIC, ReportBook, describe_errors
+from pressroom.publish import Services
 
 if TYPE_CHECKING:
     from pressroom.local import Stack

@@ -1,0 +1,255 @@
+"""The publishing rules as data in, data out: what one upload's key should become, decided without AWS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pressroom import urls
+from pressroom.content import Article, parse_article, parse_when
+from pressroom.errors import Problem, Rejected
+from pressroom.index import SourceState
+from pressroom.model import Post
+from pressroom.site import Site
+
+
+class Status(StrEnum):
+    """What became of one input: the word its report, `check`, `status` and the preview use."""
+
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    HELD = "held"
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    DELETED = "deleted"
+    IGNORED = "ignored"
+
+
+ATTENTION = (Status.REJECTED, Status.HELD)  # the statuses a newsroom has to act on
+
+
+@dataclass
+class Outcome:
+    """What one event did."""
+
+    key: str
+    status: str
+    url: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    sequencer: str = ""
+
+
+def too_large(size: int, limit: int) -> Problem:
+    return Problem(f"the file is {size:,} bytes, more than the limit of {limit:,} bytes",
+                   hint="split the article or move large media to media/")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an upload asks for, read from its bytes: to be published (now or later), drafted, gone or refused."""
+
+    key: str
+    status: Status  # PUBLISHED (wanted now), SCHEDULED, DRAFT, REJECTED or DELETED
+    article: Article | None = None  # dated, for every status but REJECTED and DELETED
+    problems: tuple[Problem, ...] = ()
+    version_id: str = ""
+    etag: str = ""
+
+
+def read_upload(key: str, body: bytes | None, site: Site, *, now: datetime, first_published: str = "",
+                max_bytes: int | None = None, size: int | None = None, version_id: str = "",
+                etag: str = "") -> Reading:
+    """Parse and date one article upload. `body` None: the key no longer exists; `size` over `max_bytes`:
+    the upload was too large to read. An undated article keeps the date it was first published with."""
+    if max_bytes is not None and size is not None and size > max_bytes:
+        return Reading(key, Status.REJECTED, problems=(too_large(size, max_bytes),), version_id=version_id,
+                       etag=etag)
+    if body is None:
+        return Reading(key, Status.DELETED)
+    try:
+        article = parse_article(key, body, site, max_bytes=max_bytes)
+    except Rejected as rejected:
+        return Reading(key, Status.REJECTED, problems=tuple(rejected.problems), version_id=version_id, etag=etag)
+    when = article.date or (parse_when(first_published, site) if first_published else now)
+    article = article.dated(when)
+    status = Status.DRAFT if article.draft else Status.SCHEDULED if when > now else Status.PUBLISHED
+    return Reading(key, status, article, version_id=version_id, etag=etag)
+
+
+@dataclass(frozen=True)
+class Known:
+    """Everything the decision about one key depends on, as read before deciding."""
+
+    state: SourceState  # what the index holds for the key
+    reading: Reading
+    sequencer: str  # the order the new state records
+    now: datetime
+    own_post: Post | None = None  # the post the key has online now
+    owner: str = ""  # the first claimant of the article's slug (this key's claim included)
+    occupant: Post | None = None  # the post online at the article's slug
+    taken: frozenset[str] = frozenset()  # alias page keys where a post is online
+
+
+@dataclass
+class Plan:
+    """A key's desired end state and the changes that take the site there from what it was."""
+
+    key: str
+    status: Status
+    state: SourceState  # committed (compare-and-set on the stored sequencer) with the post change
+    old_post: Post | None  # what the key had online
+    post: Post | None  # what it has online after
+    article: Article | None = None  # its page is rendered when `post` is set
+    redirects: tuple[str, ...] = ()  # site keys that send readers to `post`
+    retire_pages: tuple[str, ...] = ()  # pages that were the key's and are no longer
+    retire_redirects: tuple[str, ...] = ()  # redirect objects the key owned and no longer wants
+    release: tuple[str, ...] = ()  # slugs the key no longer claims (their next claimant may publish)
+    displace: Post | None = None  # another key's post at this slug, which goes back to held
+    schedule: datetime | None = None
+    unschedule: bool = False
+    report: dict[str, Any] | None = None  # None: the key's report is removed
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return str(self.report.get("url", "")) if self.report else ""
+
+    def outcome(self) -> Outcome:
+        changed = [urls.post_key(self.post.slug)] if self.post and self.status == Status.PUBLISHED else []
+        return Outcome(self.key, self.status.value, self.url, list(self.problems), changed, self.state.sequencer)
+
+
+def _report(state: SourceState, status: Status, url: str, problems: tuple[Problem, ...], now: datetime,
+            winner: str = "") -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "key": state.key, "version_id": state.version_id, "etag": state.etag, "status": status.value, "url": url,
+        "errors": [p.as_dict() for p in problems], "time": now.isoformat(),
+    }
+    if winner:
+        report["winner"] = winner
+    if state.scheduled_for:
+        report["scheduled_for"] = state.scheduled_for
+    return report
+
+
+def held_problem(url: str, owner: str, *, now_belongs: bool = False) -> Problem:
+    verb = "now belongs" if now_belongs else "belongs"
+    return Problem(f"the URL {url} {verb} to {owner}, which sorts first", field="slug",
+                   hint="choose another slug; this article is published when that one goes")
+
+
+def decide(known: Known) -> Plan:
+    """The plan for one key: from its stored state and its upload, given the slug's claims and the clock.
+
+    The state it commits records what the change retires, so carrying the plan out again does the same.
+    """
+    reading, state = known.reading, known.state
+    if reading.status == Status.REJECTED:
+        plan = _rejected(known)
+    elif reading.status != Status.PUBLISHED:
+        plan = _unpublished(known)
+    elif known.owner and known.owner != state.key:
+        assert reading.article is not None
+        plan = _held(known, reading.article)
+    else:
+        assert reading.article is not None
+        plan = _published(known, reading.article)
+    retire = {"pages": list(plan.retire_pages), "redirects": list(plan.retire_redirects), "slugs": list(plan.release)}
+    plan.state.retire = {name: keys for name, keys in retire.items() if keys}
+    return plan
+
+
+def _gone(known: Known) -> dict[str, Any]:
+    """What unpublishing the key retires: its page, its redirects and its claim."""
+    state, own = known.state, known.own_post
+    return {"retire_pages": (urls.post_key(own.slug),) if own else (),
+            "retire_redirects": tuple(sorted(state.redirects))}
+
+
+def _rejected(known: Known) -> Plan:
+    # The published version, if any, stays as it is: only the source state records the failure.
+    state, reading, own = known.state, known.reading, known.own_post
+    problems = reading.problems + ((Problem("the previously published version stays online"),) if own else ())
+    new = SourceState(state.key, sequencer=known.sequencer, status=Status.REJECTED.value, slug=state.slug,
+                      first_published=state.first_published, version_id=reading.version_id, etag=reading.etag,
+                      errors=[p.as_dict() for p in problems], redirects=list(state.redirects))
+    report = _report(new, Status.REJECTED, own.url if own else "", reading.problems, known.now)
+    return Plan(state.key, Status.REJECTED, new, own, own, report=report, problems=reading.problems)
+
+
+def _unpublished(known: Known) -> Plan:
+    state, reading = known.state, known.reading
+    status, article = reading.status, reading.article
+    slug = article.slug if article else state.slug
+    scheduled_for = article.date.isoformat() if status == Status.SCHEDULED and article and article.date else ""
+    new = SourceState(state.key, sequencer=known.sequencer, status=status.value, slug=slug,
+                      first_published=state.first_published, version_id=reading.version_id, etag=reading.etag,
+                      scheduled_for=scheduled_for)
+    plan = Plan(state.key, status, new, known.own_post, None, release=(state.slug,) if state.slug else (),
+                **_gone(known))
+    if status == Status.DELETED:
+        plan.unschedule = True
+        return plan
+    plan.report = _report(new, status, urls.post_url(slug) if slug else "", (), known.now)
+    if status == Status.SCHEDULED and article and article.date:
+        plan.schedule = article.date
+    return plan
+
+
+def _held(known: Known, article: Article) -> Plan:
+    state, reading = known.state, known.reading
+    problem = held_problem(urls.post_url(article.slug), known.owner)
+    new = SourceState(state.key, sequencer=known.sequencer, status=Status.HELD.value, slug=article.slug,
+                      first_published=state.first_published or _iso(article.date), version_id=reading.version_id,
+                      etag=reading.etag, errors=[problem.as_dict()], winner=known.owner)
+    release = (state.slug,) if state.slug and state.slug != article.slug else ()
+    report = _report(new, Status.HELD, urls.post_url(article.slug), (problem,), known.now, winner=known.owner)
+    return Plan(state.key, Status.HELD, new, known.own_post, None, release=release, unschedule=True, report=report,
+                problems=(problem,), **_gone(known))
+
+
+def _published(known: Known, article: Article) -> Plan:
+    state, reading, own = known.state, known.reading, known.own_post
+    post = Post.from_article(article)
+    page_key = urls.post_key(article.slug)
+    wanted = {k for k in state.redirects if k != page_key}
+    if own and own.slug != article.slug:
+        wanted.add(urls.post_key(own.slug))
+    for alias in article.aliases:
+        alias_key = urls.url_to_key(alias)
+        if alias_key == page_key or alias_key in known.taken or urls.is_generated_key(alias_key):
+            continue
+        wanted.add(alias_key)
+    new = SourceState(state.key, sequencer=known.sequencer, status=Status.PUBLISHED.value, slug=article.slug,
+                      first_published=state.first_published or _iso(article.date), version_id=reading.version_id,
+                      etag=reading.etag, redirects=sorted(wanted))
+    displace = known.occupant if known.occupant and known.occupant.source_key != state.key else None
+    return Plan(
+        state.key, Status.PUBLISHED, new, own, post, article=article, redirects=tuple(sorted(wanted)),
+        retire_redirects=tuple(sorted(set(state.redirects) - wanted - {page_key})),
+        release=(state.slug,) if state.slug and state.slug != article.slug else (),
+        displace=displace, unschedule=True, report=_report(new, Status.PUBLISHED, post.url, (), known.now),
+    )
+
+
+def displaced(held: SourceState, occupant: Post, winner: str, now: datetime) -> Plan:
+    """The plan for a published key whose slug a key that sorts first has taken: back to held."""
+    problem = held_problem(occupant.url, winner, now_belongs=True)
+    new = SourceState(held.key, sequencer=held.sequencer, status=Status.HELD.value, slug=held.slug,
+                      first_published=held.first_published, version_id=held.version_id, etag=held.etag,
+                      errors=[problem.as_dict()], winner=winner)
+    report = _report(new, Status.HELD, occupant.url, (problem,), now, winner=winner)
+    return Plan(held.key, Status.HELD, new, occupant, None, report=report, problems=(problem,))
+
+
+def next_claimant(claimants: list[str], released_by: str) -> str:
+    """The key that may publish at a slug `released_by` gave up: the first remaining claimant, if any."""
+    waiting = [k for k in claimants if k != released_by]
+    return waiting[0] if waiting else ""
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when else ""

@@ -1,0 +1,341 @@
+"""The render function's shell: reads what a decision needs from AWS, decides with the core, applies the plan."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pressroom import cdn, render, urls
+from pressroom.errors import Problem, Rejected
+from pressroom.events import ObjectEvent, task_message
+from pressroom.index import SourceState
+from pressroom.media import MAX_MEDIA_BYTES, media_type
+from pressroom.model import Post
+from pressroom.observability import NoMetrics, library_logger
+from pressroom.publish.core import (
+    Known,
+    Outcome,
+    Plan,
+    Reading,
+    Status,
+    decide,
+    displaced,
+    next_claimant,
+    read_upload,
+)
+from pressroom.publish.listings import Listings
+from pressroom.publish.services import Services
+from pressroom.site import Site, parse_site
+from pressroom.storage import REDIRECT_META, TooLarge
+
+logger = library_logger("pipeline")
+
+CONFLICT = "conflict"  # another delivery for the same key committed first
+MAX_ATTEMPTS = 5
+
+
+def listings_for(svc: Services, theme: render.Theme | None = None) -> Listings:
+    """Listings over the posts table and the site bucket, with the deployment's settings and theme."""
+    return Listings(svc.index, svc.site_bucket, svc.site(), theme or render.load_theme(svc.config.theme_dir))
+
+
+class Publisher:
+    """Turns one object event into the state of its article (or media file, or site settings)."""
+
+    def __init__(self, services: Services, *, theme: render.Theme | None = None, metrics: Any = None) -> None:
+        self.svc = services
+        self.config = services.config
+        self.theme = theme or render.load_theme(services.config.theme_dir)
+        self.metrics = metrics or NoMetrics()
+
+    def handle(self, event: ObjectEvent) -> Outcome | None:
+        outcome = self._dispatch(event)
+        if event.rebuild and self.svc.index.rebuild_task_done(event.rebuild, event.key):
+            # the last task of a full rebuild: one wildcard invalidation instead of a path per page
+            cdn.invalidate(self.svc.cloudfront, self.config.distribution_id, ["/*"])
+            logger.info("full rebuild finished", extra={"rebuild": event.rebuild})
+        return outcome
+
+    def _dispatch(self, event: ObjectEvent) -> Outcome | None:
+        if event.action == "listing":
+            listings_for(self.svc, self.theme).rebuild_all()
+            return None
+        if event.key == urls.CONTENT_SITE_SETTINGS:
+            return self.site_settings(event)
+        if urls.is_article_key(event.key):
+            if event.rebuild:
+                with cdn.suspended():
+                    return self.article(event)
+            return self.article(event)
+        if urls.is_media_key(event.key):
+            return self.media(event)
+        return None  # not an input: nothing outside site.yaml, articles/ and media/ is ever read
+
+    # --- articles -------------------------------------------------------------------------------------
+
+    def article(self, event: ObjectEvent) -> Outcome | None:
+        """Bring one article key to the state of its newest version.
+
+        Two deliveries for one key may run at once. The index commit is a compare-and-set on the stored
+        sequencer: the one that loses re-reads and runs again (and stops there when the winner was newer).
+        A page written after a newer version committed is rewritten from the newest version.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            outcome = self._article_once(event)
+            if outcome is None or outcome.status != CONFLICT:
+                break
+        else:
+            raise RuntimeError(f"{event.key} kept changing while it was being published; the event will be retried")
+        if outcome is not None and outcome.status == Status.PUBLISHED and self._overtaken(event.key, outcome):
+            return self.article(ObjectEvent(event.key, "publish"))
+        return outcome
+
+    def _overtaken(self, key: str, outcome: Outcome) -> bool:
+        """Whether a newer version committed while this one's page was being written."""
+        return self.svc.index.source(key).sequencer != outcome.sequencer
+
+    def _article_once(self, event: ObjectEvent) -> Outcome | None:
+        index = self.svc.index
+        state = index.source(event.key)
+        if not event.forced and event.sequencer and state.sequencer and event.sequencer <= state.sequencer:
+            logger.info("stale event skipped", extra={"key": event.key, "sequencer": event.sequencer, "stored": state.sequencer})
+            return None
+        expected = state.sequencer if state.exists else None
+        sequencer = state.sequencer if event.forced or not event.sequencer else event.sequencer
+        limit = self.config.max_upload_bytes
+        try:
+            source = self.svc.content.get(event.key, max_bytes=limit)
+            size = source.size if source else None
+        except TooLarge as exc:
+            source, size = None, exc.size
+        site = self.svc.site() if source is not None else Site()  # a deleted key has nothing to parse
+        reading = read_upload(event.key, source.body if source else None, site, now=self.config.now(),
+                              first_published=state.first_published, max_bytes=limit, size=size,
+                              version_id=source.version_id if source else "", etag=source.etag if source else "")
+        plan = decide(self._known(state, reading, sequencer))
+        return self._apply(plan, expected)
+
+    def _known(self, state: SourceState, reading: Reading, sequencer: str) -> Known:
+        """Read what the decision depends on. A slug is claimed before its claimants are read, so two keys
+        publishing at one slug at once always see each other."""
+        index, key = self.svc.index, state.key
+        own = self._own_post(state)
+        known = Known(state, reading, sequencer, self.config.now(), own_post=own)
+        if reading.status != Status.PUBLISHED:
+            return known
+        slug = reading.article.slug
+        index.claim(slug, key)
+        owner = index.claimants(slug, 1)[0]
+        if owner != key:
+            return Known(state, reading, sequencer, known.now, own_post=own, owner=owner)
+        taken = set()
+        for alias in reading.article.aliases:
+            alias_slug = urls.slug_of_post_key(urls.url_to_key(alias))
+            if alias_slug is not None and alias_slug != slug and index.post(alias_slug) is not None:
+                taken.add(urls.post_key(alias_slug))
+        return Known(state, reading, sequencer, known.now, own_post=own, owner=owner, occupant=index.post(slug),
+                     taken=frozenset(taken))
+
+    def _own_post(self, state: SourceState) -> Post | None:
+        """The post this key has online now (a rejected re-upload leaves the last good one there)."""
+        if not state.slug:
+            return None
+        post = self.svc.index.post(state.slug)
+        return post if post and post.source_key == state.key else None
+
+    def _apply(self, plan: Plan, expected: str | None) -> Outcome:
+        """Carry a plan out: the displacement it needs, the commit, then the site, claims, schedule and report."""
+        key, svc = plan.key, self.svc
+        if plan.displace is not None:
+            self._displace(plan.displace, winner=key)
+        if not svc.index.commit(plan.state, expected_sequencer=expected, old=plan.old_post, new=plan.post):
+            return Outcome(key, CONFLICT)
+        page_key = ""
+        if plan.status == Status.PUBLISHED and plan.post is not None and plan.article is not None:
+            recent = svc.index.newest(render.RECENT_COUNT)
+            page = render.article_page(self.theme, svc.site(), plan.article, recent)
+            page_key = page.key
+            self._write_assets()
+            svc.site_bucket.put(page)
+            for redirect_key in plan.redirects:
+                svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url),
+                                    extra_metadata={REDIRECT_META: plan.post.url})
+        for retired in plan.retire_pages:
+            svc.site_bucket.delete(retired)
+        self._drop_redirects(plan.retire_redirects, except_key=page_key)
+        for slug in plan.release:
+            self._release(slug, key)
+        if plan.unschedule:
+            self._unschedule(key)
+        if plan.schedule is not None:
+            self._schedule(key, plan.schedule)
+        if plan.report is None:
+            svc.content.delete_report(key)
+        else:
+            svc.content.put_report(key, plan.report)
+        self._tell(plan)
+        return plan.outcome()
+
+    def _tell(self, plan: Plan) -> None:
+        """One log line and, for a publication or a rejection, one metric: where the outcome is decided."""
+        if plan.status == Status.PUBLISHED:
+            self.metrics.add_metric(name="ArticlesPublished", unit="Count", value=1)
+            logger.info("published", extra={"key": plan.key, "slug": plan.state.slug, "url": plan.url})
+        elif plan.status == Status.REJECTED:
+            self.metrics.add_metric(name="ArticlesRejected", unit="Count", value=1)
+            logger.warning("rejected", extra={"key": plan.key, "reason": "; ".join(p.describe() for p in plan.problems),
+                                              "errors": plan.state.errors})
+        elif plan.status == Status.HELD:
+            logger.info("held", extra={"key": plan.key, "winner": plan.state.winner})
+        else:
+            logger.info("unpublished", extra={"key": plan.key, "reason": plan.status.value})
+
+    def _displace(self, occupant: Post, *, winner: str) -> None:
+        """A key that sorts first takes the slug: the current holder goes back to held."""
+        index = self.svc.index
+        held = index.source(occupant.source_key)
+        plan = displaced(held, occupant, winner, self.config.now())
+        if index.commit(plan.state, expected_sequencer=held.sequencer if held.exists else None, old=occupant, new=None):
+            self.svc.content.put_report(plan.key, plan.report or {})
+
+    def _release(self, slug: str, key: str) -> None:
+        index = self.svc.index
+        index.release(slug, key)
+        waiting = next_claimant(index.claimants(slug, 1), key)
+        if waiting:
+            held = index.source(waiting)
+            if held.status == Status.HELD and index.post(slug) is None:
+                logger.info("releasing held article", extra={"key": waiting, "slug": slug})
+                self.article(ObjectEvent(waiting, "publish"))
+
+    def _drop_redirects(self, keys: Any, *, except_key: str = "") -> None:
+        """Remove redirect objects this upload owned, unless something else has been published there since."""
+        for key in sorted(keys):
+            if key != except_key and self.svc.site_bucket.redirect_target(key) is not None:
+                self.svc.site_bucket.delete(key)
+
+    def _write_assets(self) -> None:
+        for asset in self.theme.assets.values():
+            self.svc.site_bucket.put(asset)
+
+    # --- schedules ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _schedule_name(key: str) -> str:
+        return "publish-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+    def _schedule(self, key: str, when: datetime) -> None:
+        cfg = self.config
+        if not (cfg.scheduler_group and cfg.scheduler_role_arn and cfg.scheduler_target_arn):
+            logger.warning("no scheduler configured: the post waits for its next upload", extra={"key": key})
+            return
+        at = when.astimezone(UTC).strftime("at(%Y-%m-%dT%H:%M:%S)")
+        request = {
+            "Name": self._schedule_name(key), "GroupName": cfg.scheduler_group, "ScheduleExpression": at,
+            "ScheduleExpressionTimezone": "UTC", "FlexibleTimeWindow": {"Mode": "OFF"},
+            "ActionAfterCompletion": "DELETE",
+            "Target": {"Arn": cfg.scheduler_target_arn, "RoleArn": cfg.scheduler_role_arn,
+                       "Input": task_message(key)},
+        }
+        try:
+            self.svc.scheduler.update_schedule(**request)
+        except self.svc.scheduler.exceptions.ResourceNotFoundException:
+            self.svc.scheduler.create_schedule(**request)
+
+    def _unschedule(self, key: str) -> None:
+        cfg = self.config
+        if not cfg.scheduler_group:
+            return
+        try:
+            self.svc.scheduler.delete_schedule(Name=self._schedule_name(key), GroupName=cfg.scheduler_group)
+        except self.svc.scheduler.exceptions.ResourceNotFoundException:
+            pass
+
+    # --- media ----------------------------------------------------------------------------------------
+
+    def media(self, event: ObjectEvent) -> Outcome:
+        """Copy one media file to the site bucket (or remove it when it was deleted or is refused)."""
+        svc, key = self.svc, event.key
+        site_key = urls.media_site_key(key)
+        try:
+            head = svc.s3.get_object(Bucket=svc.config.content_bucket, Key=key, Range="bytes=0-1023")
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code in ("NoSuchKey", "404", "InvalidRange"):
+                svc.site_bucket.delete(site_key)
+                svc.content.delete_report(key)
+                return Outcome(key, Status.DELETED)
+            raise
+        data = head["Body"].read()
+        size = int(str(head.get("ContentRange", "/0")).rsplit("/", 1)[-1] or 0) or len(data)
+        etag = str(head.get("ETag", "")).strip('"')
+        version = head.get("VersionId") or "null"
+        content_type, reason = media_type(key, data)
+        report = {"key": key, "version_id": version, "etag": etag, "time": self.config.now().isoformat()}
+        if content_type is None or size > MAX_MEDIA_BYTES:
+            reason = reason or f"the file is larger than {MAX_MEDIA_BYTES // (1024 * 1024)} MB"
+            svc.site_bucket.delete(site_key)
+            problem = Problem(reason, hint="upload images, PDF, audio or video with the matching extension")
+            svc.content.put_report(key, {**report, "status": Status.REJECTED.value, "url": "",
+                                         "errors": [problem.as_dict()]})
+            self.metrics.add_metric(name="MediaRejected", unit="Count", value=1)
+            logger.warning("rejected", extra={"key": key, "reason": reason})
+            return Outcome(key, Status.REJECTED, "", [problem])
+        svc.site_bucket.copy_from(svc.config.content_bucket, key, content_type=content_type, digest=f"{etag}:{version}")
+        url = "/" + site_key
+        svc.content.put_report(key, {**report, "status": Status.PUBLISHED.value, "url": url, "errors": []})
+        return Outcome(key, Status.PUBLISHED, url)
+
+    # --- site settings and full rebuilds ---------------------------------------------------------------
+
+    def site_settings(self, event: ObjectEvent) -> Outcome:
+        key = urls.CONTENT_SITE_SETTINGS
+        limit = self.config.max_upload_bytes
+        source = None
+        try:
+            source = self.svc.content.get(key, max_bytes=limit)
+            site = parse_site(source.body if source else None)
+        except (Rejected, TooLarge) as failure:
+            problems = failure.problems if isinstance(failure, Rejected) else [Problem(
+                f"site.yaml is {failure.size:,} bytes, more than the limit of {limit:,} bytes",
+                hint="keep site.yaml to the settings it lists")]
+            logger.warning("rejected", extra={"key": key, "reason": "; ".join(p.describe() for p in problems)})
+            self.metrics.add_metric(name="ArticlesRejected", unit="Count", value=1)
+            version_id, etag = (source.version_id, source.etag) if source else self.svc.content.head(key)
+            self.svc.content.put_report(key, _settings_report(key, version_id, etag, Status.REJECTED, "", problems,
+                                                              self.config.now()))
+            return Outcome(key, Status.REJECTED, "", problems)
+        self.svc.store_site(site)
+        _, count = fan_out_rebuild(self.svc)
+        if source is not None:
+            self.svc.content.put_report(key, _settings_report(key, source.version_id, source.etag, Status.PUBLISHED,
+                                                              "/", [], self.config.now()))
+        logger.info("site settings applied; full rebuild queued", extra={"articles": count})
+        return Outcome(key, Status.PUBLISHED, "/")
+
+
+def _settings_report(key: str, version_id: str, etag: str, status: Status, url: str, problems: list[Problem],
+                     now: datetime) -> dict[str, Any]:
+    return {"key": key, "version_id": version_id, "etag": etag, "status": status.value, "url": url,
+            "errors": [p.as_dict() for p in problems], "time": now.isoformat()}
+
+
+def fan_out_rebuild(svc: Services) -> tuple[str, int]:
+    """Queue a re-render of every article and every listing page, to run in parallel.
+
+    Returns the rebuild's id (its progress is `svc.index.rebuild_left(id)`) and the number of tasks.
+    """
+    if not svc.config.render_queue_url:
+        raise RuntimeError("RENDER_QUEUE_URL is not set: a full rebuild needs the render queue")
+    rebuild_id = uuid.uuid4().hex
+    keys = sorted(svc.content.keys(urls.CONTENT_ARTICLES))
+    bodies = [task_message(k, "rebuild", rebuild_id) for k in keys]
+    bodies.append(task_message("*", "listing", rebuild_id))
+    svc.index.start_rebuild(rebuild_id, len(bodies), svc.config.now().isoformat())
+    for start in range(0, len(bodies), 10):
+        batch = bodies[start : start + 10]
+        svc.sqs.send_message_batch(QueueUrl=svc.config.render_queue_url,
+                                   Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(batch)])
+    return rebuild_id, len(bodies)

@@ -1,0 +1,127 @@
+"""Listing pages, feeds, recent.json and sitemaps, rendered from a posts index into a site (S3 or memory)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from pressroom import render, urls
+from pressroom.model import Post
+from pressroom.site import Site
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+
+class ListingIndex(Protocol):
+    """The reads listings need: PostsIndex answers them from DynamoDB, MemoryIndex from a built site."""
+
+    def newest(self, limit: int) -> list[Post]: ...
+    def months(self) -> list[tuple[int, int]]: ...
+    def month(self, year: int, month: int) -> list[Post]: ...
+    def tag(self, tag_slug: str, *, limit: int | None = None, year: int | None = None) -> tuple[str, list[Post]]: ...
+    def tag_years(self, tag_slug: str) -> list[int]: ...
+    def all_tag_years(self) -> list[tuple[str, int]]: ...
+
+
+class SiteWriter(Protocol):
+    """Where pages go: the site bucket, or a folder."""
+
+    def put(self, page: render.Page, *, extra_metadata: dict[str, str] | None = None) -> bool: ...
+    def delete(self, key: str) -> None: ...
+
+
+@dataclass
+class Affected:
+    """The listing pages a batch of post changes touches."""
+
+    months: set[tuple[int, int]] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+    tag_years: set[tuple[str, int]] = field(default_factory=set)
+    any_change: bool = False
+
+    def add(self, post: Post) -> None:
+        self.any_change = True
+        self.months.add(post.month)
+        for slug in post.tag_slugs:
+            self.tags.add(slug)
+            self.tag_years.add((slug, post.date.year))
+
+    @classmethod
+    def everything(cls, index: ListingIndex) -> Affected:
+        """Every listing page (after a settings or theme change, or for a whole-site build)."""
+        found = cls(any_change=True)
+        found.months = set(index.months())
+        found.tag_years = set(index.all_tag_years())
+        found.tags = {tag_slug for tag_slug, _ in found.tag_years}
+        return found
+
+
+def affected_by(records: Iterable[DynamoDBRecord]) -> Affected:
+    """Which pages a batch of DynamoDB stream records on POST# items changes (old and new images both count)."""
+    found = Affected()
+    for record in records:
+        images = record.dynamodb
+        for image in (images.old_image, images.new_image) if images is not None else ():
+            if str(image.get("pk", "")).startswith("POST#"):
+                found.add(Post.from_dict(image))
+    return found
+
+
+class Listings:
+    """Rebuilds listing pages, feeds, recent.json and sitemaps from an index."""
+
+    def __init__(self, index: ListingIndex, site_writer: SiteWriter, site: Site, theme: render.Theme) -> None:
+        self.index = index
+        self.bucket = site_writer
+        self.site = site
+        self.theme = theme
+
+    def pages(self, affected: Affected) -> tuple[list[render.Page], list[str]]:
+        """The pages to write and the keys to delete for these changes."""
+        if not affected.any_change:
+            return [], []
+        index, site, theme = self.index, self.site, self.theme
+        newest = index.newest(max(site.posts_per_page, render.FEED_COUNT, render.RECENT_COUNT))
+        recent = newest[: render.RECENT_COUNT]
+        months = index.months()
+        pages = [
+            render.home_page(theme, site, newest, months), render.recent_document(newest),
+            render.atom_feed(site, newest), render.rss_feed(site, newest), render.json_feed(site, newest),
+            render.sitemap_index(site, months), render.robots_txt(site), render.not_found_page(theme, site, recent),
+            *theme.assets.values(),
+        ]
+        gone: list[str] = []
+        for year, month in sorted(affected.months):
+            posts = index.month(year, month)
+            if posts:
+                pages.append(render.month_page(theme, site, year, month, posts, recent))
+                pages.append(render.sitemap_part(site, year, month, posts))
+            else:
+                gone += [urls.month_archive_key(date(year, month, 1)), urls.sitemap_part_key(year, month)]
+        for tag_slug in sorted(affected.tags):
+            name, posts = index.tag(tag_slug, limit=site.posts_per_page)
+            if posts:
+                pages.append(render.tag_page(theme, site, tag_slug, name, posts, index.tag_years(tag_slug), recent))
+            else:
+                gone.append(urls.tag_key(tag_slug))
+        for tag_slug, year in sorted(affected.tag_years):
+            name, posts = index.tag(tag_slug, year=year)
+            if posts:
+                pages.append(render.tag_year_page(theme, site, tag_slug, name, year, posts, recent))
+            else:
+                gone.append(urls.tag_year_key(tag_slug, year))
+        return pages, gone
+
+    def rebuild(self, affected: Affected) -> list[str]:
+        """Write the pages these changes touch; returns the keys whose content changed."""
+        pages, gone = self.pages(affected)
+        for key in gone:
+            self.bucket.delete(key)
+        return [p.key for p in pages if self.bucket.put(p)]
+
+    def rebuild_all(self) -> list[str]:
+        """Every listing page (after a settings or theme change); the cost grows with the site, by design."""
+        return self.rebuild(Affected.everything(self.index))

@@ -1,0 +1,100 @@
+"""The publishing rules, decided without AWS: one key's known state in, its plan out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pressroom.index import SourceState
+from pressroom.model import Post
+from pressroom.publish.core import Known, Status, decide, displaced, next_claimant, read_upload
+from pressroom.site import Site
+from tests.conftest import article
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+SITE = Site()
+
+
+def _known(key: str, data: bytes | None, *, state: SourceState | None = None, **facts: object) -> Known:
+    state = state or SourceState(key)
+    reading = read_upload(key, data, SITE, now=NOW, first_published=state.first_published)
+    return Known(state, reading, "0001", NOW, **facts)  # type: ignore[arg-type]
+
+
+def _post(slug: str, key: str) -> Post:
+    return Post(slug=slug, title=slug, date=datetime(2026, 3, 1, tzinfo=UTC), source_key=key)
+
+
+def test_a_new_article_is_published_at_its_slug_with_a_report() -> None:
+    plan = decide(_known("articles/a.md", article("A", "2026-03-01"), owner="articles/a.md"))
+    assert plan.status == Status.PUBLISHED and plan.post is not None and plan.post.slug == "a"
+    assert plan.report is not None and plan.report["url"] == "/posts/a/" and plan.unschedule
+    assert plan.state.first_published.startswith("2026-03-01")
+
+
+def test_a_key_that_does_not_sort_first_is_held_and_names_the_winner() -> None:
+    plan = decide(_known("articles/b.md", article("B", "2026-03-01", slug="same"), owner="articles/a.md"))
+    assert plan.status == Status.HELD and plan.post is None
+    assert plan.report is not None and plan.report["winner"] == "articles/a.md"
+
+
+def test_a_rename_keeps_a_redirect_from_the_old_url_and_releases_the_old_claim() -> None:
+    # given: the key is online at /posts/old/
+    state = SourceState("articles/a.md", sequencer="0001", status="published", slug="old", exists=True)
+    own = _post("old", "articles/a.md")
+
+    # when
+    plan = decide(_known("articles/a.md", article("A", "2026-03-01", slug="new", aliases=["/feed.xml", "/x/"]),
+                         state=state, own_post=own, owner="articles/a.md"))
+
+    # then: a redirect from the old page and the alias; never from a generated file
+    assert plan.redirects == ("posts/old/index.html", "x/index.html")
+    assert plan.release == ("old",) and plan.state.retire == {"slugs": ["old"]}
+
+
+def test_an_alias_where_a_post_is_online_is_left_to_that_post() -> None:
+    plan = decide(_known("articles/b.md", article("B", "2026-03-01", aliases=["/posts/a/"]), owner="articles/b.md",
+                         taken=frozenset({"posts/a/index.html"})))
+    assert plan.redirects == ()
+
+
+def test_a_rejected_upload_keeps_the_published_version_online() -> None:
+    state = SourceState("articles/a.md", sequencer="0001", status="published", slug="a", exists=True)
+    own = _post("a", "articles/a.md")
+    plan = decide(_known("articles/a.md", b"---\ndate: 2026-03-01\n---\nNo title.\n", state=state, own_post=own))
+    assert plan.status == Status.REJECTED and plan.post == own == plan.old_post
+    assert plan.report is not None and plan.report["url"] == "/posts/a/"
+    assert plan.state.errors[-1]["message"] == "the previously published version stays online"
+
+
+def test_a_deleted_key_retires_its_page_redirects_and_claim_and_loses_its_report() -> None:
+    state = SourceState("articles/a.md", sequencer="0001", status="published", slug="a",
+                        redirects=["old/index.html"], exists=True)
+    plan = decide(_known("articles/a.md", None, state=state, own_post=_post("a", "articles/a.md")))
+    assert plan.status == Status.DELETED and plan.post is None and plan.report is None
+    assert plan.state.retire == {"pages": ["posts/a/index.html"], "redirects": ["old/index.html"], "slugs": ["a"]}
+
+
+def test_a_future_article_is_scheduled_for_its_date() -> None:
+    plan = decide(_known("articles/a.md", article("A", "2026-04-01")))
+    assert plan.status == Status.SCHEDULED and plan.schedule is not None and plan.schedule.month == 4
+    assert plan.report is not None and plan.report["scheduled_for"].startswith("2026-04-01")
+
+
+def test_an_undated_article_keeps_its_first_publication_date() -> None:
+    state = SourceState("articles/a.md", sequencer="0001", status="published", slug="a",
+                        first_published="2025-12-24T08:00:00+00:00", exists=True)
+    undated = b"---\ntitle: A\n---\nBody.\n"
+    plan = decide(_known("articles/a.md", undated, state=state, owner="articles/a.md"))
+    assert plan.post is not None and plan.post.date.isoformat() == "2025-12-24T08:00:00+00:00"
+
+
+def test_a_displaced_post_goes_back_to_held_under_the_new_owner() -> None:
+    held = SourceState("articles/z.md", sequencer="0002", status="published", slug="same", exists=True)
+    plan = displaced(held, _post("same", "articles/z.md"), "articles/a.md", NOW)
+    assert plan.status == Status.HELD and plan.old_post is not None and plan.post is None
+    assert plan.state.winner == "articles/a.md"
+
+
+def test_the_next_claimant_is_the_first_other_key() -> None:
+    assert next_claimant(["articles/a.md"], "articles/a.md") == ""
+    assert next_claimant(["articles/b.md"], "articles/a.md") == "articles/b.md"
