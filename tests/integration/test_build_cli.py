@@ -94,3 +94,30 @@ def test_build_uses_a_theme_folder_over_the_default_theme(tmp_path: Path, monkey
     styles = list((out / "assets").glob("style.*.css"))
     assert [p.read_text() for p in styles] == ["body { color: navy; }\n"]
     assert "Story one" in (out / "posts" / "one" / "index.html").read_text()
+
+
+def test_build_of_a_folder_that_is_not_a_content_folder_exits_two_and_names_the_right_one(tmp_path: Path) -> None:
+    # given: the user names the articles folder instead of the content folder
+    content = _content(tmp_path)
+
+    # when
+    result = CliRunner().invoke(main, ["build", str(content / "articles"), "--out", str(tmp_path / "out")])
+
+    # then
+    assert result.exit_code == 2
+    assert "neither site.yaml nor articles/" in result.output and str(content) in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_names_the_files_it_does_not_publish(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (content / "notes.md").write_text("---\ntitle: Not an article\n---\nBody.\n")
+    (content / "articles" / "later.md").write_bytes(article("Later", "2027-01-01"))
+
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "out"),
+                                       "--now", "2026-02-01T00:00:00Z"])
+
+    assert result.exit_code == 0, result.output
+    assert "ignored notes.md" in result.output and "site.yaml, articles/ and media/" in result.output
+    assert not (tmp_path / "out" / "posts" / "later").exists()

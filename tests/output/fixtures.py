@@ -129,12 +129,18 @@ tags: [Λιμάνι]
 """
 
 
-def rich_site() -> tuple[Site, list[Article]]:
-    """Every format and field, with dates across months, years and offsets."""
-    site = parse_site(SITE_YAML.encode())
-    uploads = {
+def rich_uploads() -> dict[str, str]:
+    """Every format and field, with dates across months, years and offsets, by content-bucket key."""
+    return {
+        "site.yaml": SITE_YAML,
         "articles/ferry-timetable.md": MARKDOWN, "articles/market-hall.txt": TEXT,
         "articles/lighthouse.html": HTML, "articles/council-budget.json": json.dumps(JSON, ensure_ascii=False),
         "articles/escaping.md": ESCAPING, "articles/harbour-day.md": NON_LATIN,
     }
+
+
+def rich_site() -> tuple[Site, list[Article]]:
+    """The rich uploads, parsed."""
+    uploads = rich_uploads()
+    site = parse_site(uploads.pop("site.yaml").encode())
     return site, [parse_article(key, text.encode(), site) for key, text in uploads.items()]

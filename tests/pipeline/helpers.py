@@ -19,13 +19,13 @@ def site_state(stack: Stack) -> dict[str, bytes]:
     (like home) is rebuilt on every change and compared in full.
     """
     s3 = stack.client("s3")
-    state = {}
-    for key in stack.site_keys():
-        body = s3.get_object(Bucket=stack.site_bucket, Key=key)["Body"].read()
-        if key.endswith(".html") and key != "index.html":
-            body = _RECENT.sub(b"", body)
-        state[key] = body
-    return state
+    return {key: strip_recent(key, s3.get_object(Bucket=stack.site_bucket, Key=key)["Body"].read())
+            for key in stack.site_keys()}
+
+
+def strip_recent(key: str, body: bytes) -> bytes:
+    """A site object without the Recent Posts snapshot (kept on home, which is rewritten on every change)."""
+    return _RECENT.sub(b"", body) if key.endswith(".html") and key != "index.html" else body
 
 
 def table_state(stack: Stack) -> dict[tuple[str, str], dict[str, Any]]:

@@ -94,7 +94,7 @@ def test_json_output_lists_every_file_with_its_problems(content: Path) -> None:
     (content / "articles" / "untitled.txt").write_text("\n")
 
     # when
-    code, out, _ = _run("--json", str(content / "articles"))
+    code, out, _ = _run("--json", str(content))
 
     # then
     report = json.loads(out)
@@ -132,3 +132,53 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_folder_without_articles_is_a_usage_error(tmp_path: Path) -> None:
     assert _run(str(tmp_path))[0] == EXIT_USAGE
+
+
+def test_the_articles_folder_itself_is_a_usage_error_that_names_the_content_folder(content: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(content / "articles")])
+    assert result.exit_code == EXIT_USAGE
+    assert "neither site.yaml nor articles/" in result.output and str(content) in result.output
+
+
+def test_two_files_claiming_one_slug_get_the_pipelines_verdict(content: Path) -> None:
+    # given
+    (content / "articles" / "a.md").write_text("---\ntitle: A\ndate: 2026-03-01\nslug: same\n---\nBody.\n")
+    (content / "articles" / "b.md").write_text("---\ntitle: B\ndate: 2026-03-01\nslug: same\n---\nBody.\n")
+
+    # when
+    code, out, _ = _run("--json", str(content))
+
+    # then
+    files = {f["key"]: f for f in json.loads(out)["files"]}
+    assert code == EXIT_REJECTED
+    assert files["articles/a.md"]["status"] == "published" and files["articles/a.md"]["url"] == "/posts/same/"
+    assert files["articles/b.md"]["status"] == "held" and files["articles/b.md"]["winner"] == "articles/a.md"
+
+
+def test_files_the_pipeline_rejects_or_never_reads_get_their_status(content: Path) -> None:
+    # given
+    (content / "articles" / "notes.docx").write_bytes(b"PK\x03\x04")
+    (content / "media" / "page.png").write_text("<html>not an image</html>")
+    (content / "stray.md").write_text("---\ntitle: Stray\n---\nBody.\n")
+
+    # when
+    code, out, _ = _run("--json", str(content))
+
+    # then
+    files = {f["key"]: f for f in json.loads(out)["files"]}
+    assert code == EXIT_REJECTED
+    assert files["articles/notes.docx"]["status"] == "rejected"
+    assert "unsupported article format .docx" in files["articles/notes.docx"]["problems"][0]["message"]
+    assert files["media/page.png"]["status"] == "rejected"
+    assert files["stray.md"]["status"] == "ignored" and files["stray.md"]["ok"] is True
+    assert files["stray.md"]["problems"][0]["severity"] == "warning"
+    assert "site.yaml, articles/ and media/" in files["stray.md"]["problems"][0]["message"]
+
+
+def test_scheduled_depends_on_the_clock_given(content: Path) -> None:
+    (content / "articles" / "later.md").write_text("---\ntitle: Later\ndate: 2026-06-01T09:00:00Z\n---\nBody.\n")
+    statuses = []
+    for now in ("2026-05-01T00:00:00Z", "2026-07-01T00:00:00Z"):
+        _, out, _ = _run("--json", "--now", now, str(content / "articles" / "later.md"))
+        statuses.append(json.loads(out)["files"][0]["status"])
+    assert statuses == ["scheduled", "published"]

@@ -1,15 +1,17 @@
-"""`pressroom build`: a content folder through a local stack to a static site."""
+"""`pressroom build`: a content folder to a static site, through the publishing core's batch shell."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
-from pressroom import urls
 from pressroom.cli import EXIT_OK, EXIT_REJECTED, main
 
 
@@ -24,19 +26,6 @@ def parse_now(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def content_files(folder: Path) -> list[tuple[str, Path]]:
-    """The inputs of a content folder as (bucket key, file), site.yaml first, then the rest sorted by key."""
-    found: list[tuple[str, Path]] = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        key = path.relative_to(folder).as_posix()
-        if urls.is_input_key(key):
-            found.append((key, path))
-    found.sort(key=lambda item: (item[0] != urls.CONTENT_SITE_SETTINGS, item[0]))
-    return found
-
-
 @main.command()
 @click.argument("content_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -45,51 +34,72 @@ def content_files(folder: Path) -> list[tuple[str, Path]]:
 @click.option("--theme", "theme_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A theme folder (templates/, static/) whose files replace the default theme's by name.")
 def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Path | None) -> None:
-    """Publish CONTENT_DIR through a local stack and export the site to --out.
+    """Build CONTENT_DIR into a static site in --out, with the rules the deployed pipeline follows.
 
-    CONTENT_DIR mirrors the content bucket: site.yaml at its root, articles/ and media/ below it.
+    CONTENT_DIR mirrors the content bucket: site.yaml at its root, articles/ and media/ below it. Articles are
+    parsed in one worker process per core; the site is decided, rendered and written once.
     """
     from rich.console import Console
     from rich.table import Table
 
-    from pressroom.local import Stack
+    from pressroom.publish.batch import EmptyFolder, build_folder
+    from pressroom.publish.core import ATTENTION, Status
 
     now = parse_now(now_text)
     err = Console(stderr=True)
-    files = content_files(content_dir)
     started = time.monotonic()
-    with Stack(root=Path.cwd(), now=now, theme=theme_dir) as stack:
-        settings = [f for f in files if f[0] == urls.CONTENT_SITE_SETTINGS]
-        for key, path in settings:
-            stack.upload(key, path.read_bytes())
-        for key, path in files:
-            if key != urls.CONTENT_SITE_SETTINGS:
-                stack.upload(key, path.read_bytes(), wait=False)
-        stack.settle()
-        reports = {key: stack.report(key) for key, _ in files}
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = stack.export(out_dir)
+    try:
+        with progress_bar(err) as progress:
+            built = build_folder(content_dir, now=now, theme_dir=str(theme_dir) if theme_dir else None,
+                                 progress=progress)
+    except EmptyFolder as exc:
+        raise click.UsageError(str(exc)) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = built.site_pages.write(out_dir)
     seconds = time.monotonic() - started
-    rejected = {k: r for k, r in reports.items() if r and r.get("status") == "rejected"}
-    counts: dict[str, int] = {}
-    for report in reports.values():
-        if report:
-            counts[report["status"]] = counts.get(report["status"], 0) + 1
-    for key, report in sorted(rejected.items()):
-        for error in report.get("errors", []):
-            where = "".join(f" {name} {error[name]}" for name in ("field", "line") if error.get(name))
-            hint = f" ({error['hint']})" if error.get("hint") else ""
-            err.print(f"[red]rejected[/red] {key}:{where} {error['message']}{hint}", highlight=False)
-    for key, report in sorted(reports.items()):
-        if report and report.get("status") == "held":
-            err.print(f"[yellow]held[/yellow] {key}: {report['errors'][0]['message']}", highlight=False)
+    for verdict in built.verdicts.values():
+        if verdict.status in ATTENTION or verdict.status == Status.IGNORED:
+            print_verdict(err, verdict)
     table = Table(title="pressroom build", show_header=False)
-    for status in ("published", "rejected", "held", "draft", "scheduled"):
-        table.add_row(status, str(counts.get(status, 0)))
+    for status in (Status.PUBLISHED, Status.REJECTED, Status.HELD, Status.DRAFT, Status.SCHEDULED, Status.IGNORED):
+        table.add_row(status.value, str(built.count(status)))
     table.add_row("files written", str(len(written)))
     table.add_row("seconds", f"{seconds:.1f}")
     err.print(table)
-    click.echo(f"Site written to {out_dir.resolve()} (open {(out_dir / 'index.html').resolve()})")
-    sys.exit(EXIT_REJECTED if rejected else EXIT_OK)
+    if written:
+        click.echo(f"Site written to {out_dir.resolve()} (open {(out_dir / 'index.html').resolve()})")
+    else:
+        click.echo(f"No page written to {out_dir.resolve()}: nothing in {content_dir} is published")
+    sys.exit(EXIT_REJECTED if built.count(Status.REJECTED) else EXIT_OK)
 
 
+@contextmanager
+def progress_bar(console: Any) -> Iterator[Any]:
+    """A progress callback for the batch core: a bar with counts and an ETA on a terminal, nothing elsewhere."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done)
+
+        yield update
+
+
+def print_verdict(console: Any, verdict: Any) -> None:
+    """One line per problem of a file that needs the newsroom's attention (or that the pipeline ignores)."""
+    colour = {"rejected": "red", "held": "yellow"}.get(verdict.status.value, "cyan")
+    for problem in verdict.problems or [None]:
+        where = "".join(f" {name} {getattr(problem, name)}" for name in ("field", "line")
+                        if problem is not None and getattr(problem, name))
+        message = problem.message if problem is not None else ""
+        hint = f" ({problem.hint})" if problem is not None and problem.hint else ""
+        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {verdict.key}:{where} {message}{hint}",
+                      highlight=False, soft_wrap=True)

@@ -1,0 +1,296 @@
+"""The batch shell: a whole content folder decided with the core, parsed in worker processes, held in memory."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pressroom import render, urls
+from pressroom.config import DEFAULT_MAX_UPLOAD_BYTES
+from pressroom.errors import Problem, Rejected
+from pressroom.index import SourceState, sort_key
+from pressroom.media import MAX_MEDIA_BYTES, media_type
+from pressroom.model import Post
+from pressroom.publish.core import Known, Plan, Reading, Status, decide, read_upload
+from pressroom.publish.listings import Affected, Listings
+from pressroom.site import Site, parse_site
+
+IN_PROCESS_BELOW = 64  # smaller folders are parsed in this process: starting workers would cost more
+CHUNK = 64
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass
+class Verdict:
+    """What the pipeline does with one file of the folder."""
+
+    key: str
+    path: Path
+    status: Status
+    url: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    winner: str = ""  # for a held article: the key that owns its URL
+    date: str = ""  # an article's publication date (ISO 8601), as the pipeline dates it
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class Folder:
+    """A content folder as the pipeline sees it: its inputs by bucket key, and the files it never reads."""
+
+    root: Path
+    inputs: dict[str, Path]  # bucket key -> file, sorted by key
+    ignored: dict[str, str]  # relative path -> why the pipeline never reads it
+
+
+class EmptyFolder(ValueError):
+    """A folder with neither site.yaml nor articles/: most likely not the content folder meant."""
+
+
+def scan(root: Path) -> Folder:
+    """Every file under `root`, split into the pipeline's inputs and what it ignores (with the reason)."""
+    root = Path(root)
+    if not (root / urls.CONTENT_SITE_SETTINGS).is_file() and not (root / urls.CONTENT_ARTICLES).is_dir():
+        hint = _content_root_near(root)
+        suggestion = f"; the content folder is probably {hint}" if hint else ""
+        raise EmptyFolder(f"{root} has neither site.yaml nor articles/{suggestion}")
+    inputs: dict[str, Path] = {}
+    ignored: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        key = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            ignored[key] = "hidden files are not uploaded"
+        elif urls.is_input_key(key):
+            inputs[key] = path
+        else:
+            ignored[key] = "the pipeline reads only site.yaml, articles/ and media/"
+    return Folder(root, dict(sorted(inputs.items())), ignored)
+
+
+def _content_root_near(folder: Path) -> Path | None:
+    """The folder that holds articles/, looking up from `folder` (for a user who named articles/ itself)."""
+    for candidate in (folder, *folder.resolve().parents):
+        if (candidate / urls.CONTENT_ARTICLES).is_dir() or (candidate / urls.CONTENT_SITE_SETTINGS).is_file():
+            return candidate
+    return None
+
+
+class MemoryIndex:
+    """The posts index of a built site, answering the listing reads as PostsIndex answers them from DynamoDB."""
+
+    def __init__(self, posts: Iterable[Post]) -> None:
+        self.posts = sorted(posts, key=sort_key, reverse=True)  # newest first, as every listing reads them
+        self.by_tag: dict[str, list[tuple[str, Post]]] = {}
+        for post in self.posts:
+            for tag, slug in zip(post.tags, post.tag_slugs, strict=True):
+                self.by_tag.setdefault(slug, []).append((tag, post))
+
+    def newest(self, limit: int) -> list[Post]:
+        return self.posts[:limit]
+
+    def months(self) -> list[tuple[int, int]]:
+        return sorted({p.month for p in self.posts}, reverse=True)
+
+    def month(self, year: int, month: int) -> list[Post]:
+        return [p for p in self.posts if p.month == (year, month)]
+
+    def tag(self, tag_slug: str, *, limit: int | None = None, year: int | None = None) -> tuple[str, list[Post]]:
+        entries = self.by_tag.get(tag_slug, [])
+        if year is not None:
+            entries = [(t, p) for t, p in entries if p.date.year == year]
+        entries = entries[:limit] if limit is not None else entries
+        return (entries[0][0] if entries else tag_slug), [p for _, p in entries]
+
+    def tag_years(self, tag_slug: str) -> list[int]:
+        return sorted({p.date.year for _, p in self.by_tag.get(tag_slug, [])}, reverse=True)
+
+    def all_tag_years(self) -> list[tuple[str, int]]:
+        return [(slug, year) for slug in self.by_tag for year in self.tag_years(slug)]
+
+
+class MemorySite:
+    """Pages by site key, as the site bucket would hold them."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, bytes] = {}
+
+    def put(self, page: render.Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
+        changed = self.pages.get(page.key) != page.body
+        self.pages[page.key] = page.body
+        return changed
+
+    def delete(self, key: str) -> None:
+        self.pages.pop(key, None)
+
+    def write(self, out: Path) -> list[Path]:
+        """Every page as a file under `out` (keys are checked to stay inside it)."""
+        base = out.resolve()
+        written = []
+        for key, body in sorted(self.pages.items()):
+            target = (base / key).resolve()
+            if base not in target.parents:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(body)
+            written.append(target)
+        return written
+
+
+@dataclass
+class Build:
+    """A whole folder, decided: a verdict per file and, unless only checking, the site's pages."""
+
+    folder: Folder
+    site: Site
+    verdicts: dict[str, Verdict]  # by key (ignored files by their relative path)
+    site_pages: MemorySite
+
+    def count(self, status: Status) -> int:
+        return sum(1 for v in self.verdicts.values() if v.status == status)
+
+
+def _read_file(args: tuple[str, str, Site, datetime, int]) -> Reading:
+    key, path, site, now, max_bytes = args
+    data = Path(path).read_bytes()
+    return read_upload(key, data, site, now=now, max_bytes=max_bytes, size=len(data))
+
+
+def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]]) -> list[Reading]:
+    return [_read_file(args) for args in chunk]
+
+
+def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int | None = None,
+             progress: Progress | None = None) -> dict[str, Reading]:
+    """Parse every article, in worker processes when there are enough of them (spawned: never fork a process
+    that may be running threads, as the dev server is)."""
+    readings: dict[str, Reading] = {}
+    total = len(jobs)
+    workers = workers or os.cpu_count() or 1
+    if total < IN_PROCESS_BELOW or workers < 2:
+        for args in jobs:
+            readings[args[0]] = _read_file(args)
+            if progress:
+                progress("reading", len(readings), total)
+        return readings
+    chunks = [jobs[i : i + CHUNK] for i in range(0, total, CHUNK)]
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for found in pool.map(_read_chunk, chunks):
+            for reading in found:
+                readings[reading.key] = reading
+            if progress:
+                progress("reading", len(readings), total)
+    return readings
+
+
+def _site_settings(folder: Folder, max_bytes: int) -> tuple[Site, Verdict | None]:
+    path = folder.inputs.get(urls.CONTENT_SITE_SETTINGS)
+    if path is None:
+        return Site(), None
+    data = path.read_bytes()
+    key = urls.CONTENT_SITE_SETTINGS
+    if len(data) > max_bytes:
+        problem = Problem(f"site.yaml is {len(data):,} bytes, more than the limit of {max_bytes:,} bytes",
+                          hint="keep site.yaml to the settings it lists")
+        return Site(), Verdict(key, path, Status.REJECTED, problems=[problem])
+    try:
+        return parse_site(data), Verdict(key, path, Status.PUBLISHED, "/")
+    except Rejected as rejected:
+        return Site(), Verdict(key, path, Status.REJECTED, problems=list(rejected.problems))
+
+
+def _media(key: str, path: Path) -> tuple[Verdict, bytes | None]:
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    size = path.stat().st_size
+    content_type, reason = media_type(key, head)
+    if content_type is None or size > MAX_MEDIA_BYTES:
+        reason = reason or f"the file is larger than {MAX_MEDIA_BYTES // (1024 * 1024)} MB"
+        problem = Problem(reason, hint="upload images, PDF, audio or video with the matching extension")
+        return Verdict(key, path, Status.REJECTED, problems=[problem]), None
+    return Verdict(key, path, Status.PUBLISHED, "/" + urls.media_site_key(key)), path.read_bytes()
+
+
+def plans_for(readings: dict[str, Reading], now: datetime) -> dict[str, Plan]:
+    """Every article's plan from a fresh index: who owns each slug is decided by key order, as the pipeline
+    decides it whatever order the uploads arrive in."""
+    claims: dict[str, list[str]] = {}
+    for key, reading in sorted(readings.items()):
+        if reading.status == Status.PUBLISHED and reading.article is not None:
+            claims.setdefault(reading.article.slug, []).append(key)
+    taken = frozenset(urls.post_key(slug) for slug in claims)
+    plans = {}
+    for key, reading in sorted(readings.items()):
+        owner = claims[reading.article.slug][0] if reading.status == Status.PUBLISHED and reading.article else ""
+        plans[key] = decide(Known(SourceState(key), reading, "", now, owner=owner, taken=taken))
+    return plans
+
+
+def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | None = None,
+                 max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, render_pages: bool = True, workers: int | None = None,
+                 progress: Progress | None = None, site: Site | None = None) -> Build:
+    """Decide every file of a content folder as the pipeline would, and render the site unless only checking.
+
+    `site` replaces the folder's own settings (its site.yaml still gets its verdict).
+    """
+    now = now or datetime.now(UTC)
+    folder = scan(root)
+    own_site, settings = _site_settings(folder, max_bytes)
+    site = site or own_site
+    verdicts: dict[str, Verdict] = {k: Verdict(k, folder.root / k, Status.IGNORED, problems=[Problem(
+        f"not published: {reason}", severity="warning")]) for k, reason in folder.ignored.items()}
+    if settings is not None:
+        verdicts[settings.key] = settings
+    articles = [k for k in folder.inputs if urls.is_article_key(k)]
+    jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
+    readings = read_all(jobs, workers=workers, progress=progress)
+    plans = plans_for(readings, now)
+    for key, plan in plans.items():
+        report = plan.report or {}
+        article = readings[key].article
+        verdicts[key] = Verdict(key, folder.inputs[key], plan.status, plan.url, list(plan.problems),
+                                str(report.get("winner", "")), article.date.isoformat() if article and article.date else "")
+    out = MemorySite()
+    for key in folder.inputs:
+        if urls.is_media_key(key):
+            verdict, body = _media(key, folder.inputs[key])
+            verdicts[key] = verdict
+            if body is not None and render_pages:
+                out.pages[urls.media_site_key(key)] = body
+    if render_pages:
+        _render(out, plans, site, render.load_theme(theme_dir), progress)
+    return Build(folder, site, dict(sorted(verdicts.items())), out)
+
+
+def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme: render.Theme,
+            progress: Progress | None) -> None:
+    published = [p for p in plans.values() if p.status == Status.PUBLISHED and p.post and p.article]
+    if not published:
+        return  # no post was ever published: the pipeline writes no page at all
+    index = MemoryIndex(p.post for p in published if p.post)
+    recent = index.newest(render.RECENT_COUNT)
+    for plan in published:  # key order: where two keys name one redirect, the later one writes last
+        for redirect_key in plan.redirects:
+            out.put(render.redirect_page(redirect_key, plan.post.url if plan.post else ""))
+    for done, plan in enumerate(published, 1):
+        assert plan.article is not None
+        out.put(render.article_page(theme, site, plan.article, recent))
+        if progress and (done % 100 == 0 or done == len(published)):
+            progress("rendering", done, len(published))
+    pages, gone = Listings(index, out, site, theme).pages(Affected.everything(index))
+    for key in gone:
+        out.delete(key)
+    for page in pages:
+        out.put(page)
