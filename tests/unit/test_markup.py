@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pressroom import markup
 
@@ -86,3 +88,8 @@ def test_clean_text_removes_characters_no_document_may_hold() -> None:
 
 def test_plain_text_is_the_visible_words_of_a_fragment() -> None:
     assert markup.plain_text("<p>Fish &amp; <em>chips</em></p>\n<script>x()</script><p>two</p>") == "Fish & chips two"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_the_ascii_fast_path_removes_what_the_full_rule_removes(text: str) -> None:
+    assert markup._STRAY_ASCII.sub("", text) == markup._STRAY.sub("", text)

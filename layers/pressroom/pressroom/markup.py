@@ -72,9 +72,13 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
+_STRAY_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def clean_text(text: str) -> str:
     """Text without characters that are never valid in HTML or XML (controls, surrogates, noncharacters)."""
-    return _STRAY.sub("", text)
+    # the full class spans every plane and costs ten times more per character: most articles are ASCII
+    return _STRAY_ASCII.sub("", text) if text.isascii() else _STRAY.sub("", text)
 
 
 def sanitize(html: str) -> str:
