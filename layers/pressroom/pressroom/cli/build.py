@@ -43,7 +43,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     from rich.table import Table
 
     from pressroom.publish.batch import EmptyFolder, build_folder
-    from pressroom.publish.core import ATTENTION, Status
+    from pressroom.publish.status import ATTENTION, Status
 
     now = parse_now(now_text)
     err = Console(stderr=True)

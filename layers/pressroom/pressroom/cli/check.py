@@ -15,7 +15,8 @@ from pressroom.cli.build import parse_now
 from pressroom.config import DEFAULT_MAX_UPLOAD_BYTES
 from pressroom.errors import Problem, Rejected
 from pressroom.publish.batch import EmptyFolder, Verdict, build_folder
-from pressroom.publish.core import Status, read_upload
+from pressroom.publish.core import read_upload
+from pressroom.publish.status import Status
 from pressroom.site import Site, parse_site
 
 

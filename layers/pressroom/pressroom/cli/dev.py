@@ -19,7 +19,8 @@ import click
 from pressroom import render, urls
 from pressroom.cli import EXIT_OK, EXIT_USAGE, main
 from pressroom.cli.ops import content_key, content_root
-from pressroom.preview.reports import Change, ReportBook, describe_errors
+from pressroom.preview.reports import NEEDS_ATTENTION, Change, ReportBook, describe_errors
+from pressroom.publish.status import Status
 
 if TYPE_CHECKING:
     from pressroom.local import Stack
@@ -254,15 +255,16 @@ class ReportPrinter:
             return f"[dim]removed[/dim]    {change.key}"
         status = str(report.get("status", ""))
         url = self.base + str(report["url"]) if report.get("url") else ""
-        if status in ("rejected", "held"):
+        if status in NEEDS_ATTENTION:
             reasons = "; ".join(describe_errors(report)) or "(no reason given)"
-            colour = "red" if status == "rejected" else "yellow"
+            colour = "red" if status == Status.REJECTED else "yellow"
             return f"[{colour}]{status:<10}[/{colour}] {change.key}: {reasons}"
-        if status == "draft":
+        warnings = "; ".join(describe_errors(report))
+        if status == Status.DRAFT:
             return f"[cyan]draft[/cyan]      {change.key}: not published (`pressroom dev --drafts` shows it at {url})"
-        if status == "scheduled":
+        if status == Status.SCHEDULED:
             return f"[cyan]scheduled[/cyan]  {change.key}: published at {report.get('scheduled_for', '?')} → {url}"
-        return f"[green]{status:<10}[/green] {change.key} → {url}"
+        return f"[green]{status:<10}[/green] {change.key} → {url}" + (f" [yellow]({warnings})[/yellow]" if warnings else "")
 
 
 class DevSession:

@@ -15,6 +15,7 @@ import click
 from pressroom import urls
 from pressroom.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from pressroom.preview.reports import describe_errors, read_report
+from pressroom.publish.status import ATTENTION, Status
 
 EDITOR_LEFTOVERS = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak")
 VIM_PROBE = "4913"  # vim writes and deletes a file of this name to test that a folder is writable
@@ -151,7 +152,7 @@ def _outcome_line(key: str, report: dict[str, Any] | None, site_url: str) -> tup
     if report is None:
         return "no report", "the pipeline did not answer in time; see `pressroom status`"
     status = str(report.get("status", "?"))
-    if status in ("rejected", "held"):
+    if status in ATTENTION:
         return status, "; ".join(describe_errors(report)) or "(no reason given)"
     url = str(report.get("url", ""))
     detail = site_url + url if url else ""
@@ -235,8 +236,9 @@ def publish(paths: tuple[Path, ...], stack_name: str, timeout: float, no_wait: b
     failed = False
     for key, report in reports.items():
         status, detail = _outcome_line(key, report, stack.site_url)
-        failed = failed or status in ("rejected", "no report")
-        colour = {"published": "green", "rejected": "red", "held": "yellow", "no report": "red"}.get(status, "cyan")
+        failed = failed or status in (Status.REJECTED, "no report")
+        colour = {Status.PUBLISHED: "green", Status.REJECTED: "red", Status.HELD: "yellow", "no report": "red"}.get(
+            status, "cyan")
         table.add_row(key, f"[{colour}]{status}[/{colour}]", detail)
     out.print(table)
     sys.exit(EXIT_REJECTED if failed else EXIT_OK)
@@ -314,7 +316,7 @@ def status(stack_name: str, report_count: int) -> None:
     for column in ("when", "upload", "status", "reason"):
         trouble.add_column(column, overflow="fold")
     for report in _newest_reports(svc.s3, svc.config.content_bucket, report_count):
-        if report.get("status") in ("rejected", "held"):
+        if report.get("status") in ATTENTION:
             trouble.add_row(str(report.get("time", ""))[:19], str(report.get("key")), str(report["status"]),
                             "; ".join(describe_errors(report)))
     console.print(trouble if trouble.row_count else "no rejected or held uploads among the newest reports")

@@ -10,9 +10,10 @@ from typing import Any
 
 from pressroom import urls
 from pressroom.errors import Problem
+from pressroom.publish.status import ATTENTION as NEEDS_ATTENTION
+from pressroom.publish.status import NOT_PUBLIC
 
-NEEDS_ATTENTION = ("rejected", "held")
-NOT_PUBLIC = ("draft", "scheduled")
+__all__ = ["NEEDS_ATTENTION", "NOT_PUBLIC", "Change", "ReportBook", "describe_errors", "read_report"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Change:
 def describe_errors(report: dict[str, Any]) -> list[str]:
     """One line per problem of a report, in the words `pressroom check` and the build use."""
     fields = ("message", "field", "line", "hint")
-    return [Problem(**{f: e.get(f) for f in fields}).describe() for e in report.get("errors", []) if e.get("message")]
+    return [("warning: " if e.get("severity") == "warning" else "") + Problem(**{f: e.get(f) for f in fields}).describe()
+            for e in report.get("errors", []) if e.get("message")]
 
 
 def read_report(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:

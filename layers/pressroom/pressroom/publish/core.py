@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pressroom import urls
@@ -12,22 +11,11 @@ from pressroom.content import Article, parse_article, parse_when
 from pressroom.errors import Problem, Rejected
 from pressroom.index import SourceState
 from pressroom.model import Post
+from pressroom.publish.status import ATTENTION, Status
 from pressroom.site import Site
 
-
-class Status(StrEnum):
-    """What became of one input: the word its report, `check`, `status` and the preview use."""
-
-    PUBLISHED = "published"
-    REJECTED = "rejected"
-    HELD = "held"
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    DELETED = "deleted"
-    IGNORED = "ignored"
-
-
-ATTENTION = (Status.REJECTED, Status.HELD)  # the statuses a newsroom has to act on
+__all__ = ["ATTENTION", "Known", "Outcome", "Plan", "Reading", "Status", "decide", "displaced", "next_claimant",
+           "read_upload"]
 
 
 @dataclass
