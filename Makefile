@@ -38,8 +38,16 @@ test: $(STAMP) tools lint
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+# Hugo and Pelican for the side-by-side builds; options pass through, e.g. `make bench BENCH_ARGS=--quick`.
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check layers functions tests benchmarks setup.py

@@ -1,4 +1,4 @@
-"""`python -m benchmarks`: render throughput, the cost of one publish by site size, and a full build."""
+"""`python -m benchmarks`: render cost, a publish by site size, a build, and builds beside Hugo and Pelican."""
 
 from __future__ import annotations
 
@@ -9,22 +9,15 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.corpus import NOW, markdown, write_pressroom
+from benchmarks.sidebyside import bench_side_by_side
+
 ROOT = Path(__file__).resolve().parents[1]
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-PARAGRAPH = ("The harbour authority confirmed on Tuesday that the north quay will close for repairs, and "
-             "traders said they had been given too little notice to move their stalls before the season. ")
-
-
-def body(paragraphs: int = 8) -> str:
-    return "\n\n".join(PARAGRAPH * 3 for _ in range(paragraphs))
-
-
-def markdown(title: str, day: datetime, tags: list[str]) -> bytes:
-    return (f"---\ntitle: {title}\ndate: {day.date().isoformat()}\ntags: [{', '.join(tags)}]\n---\n"
-            f"{body()}\n").encode()
+SECTIONS = ("render", "publish", "build", "compare")
 
 
 def bench_render(count: int) -> dict[str, float]:
@@ -60,7 +53,20 @@ def _seed(stack, count: int) -> None:
     stack.skip_stream()
 
 
-def bench_publish(sizes: list[int], repeats: int) -> list[dict[str, float]]:
+@dataclass(frozen=True)
+class Publish:
+    """One publish into a site of `posts` posts: median wall time, AWS calls by operation."""
+
+    posts: int
+    seconds: float
+    calls: dict[str, float]
+
+    def row(self) -> dict[str, float]:
+        return {"posts in site": self.posts, "publish s (median, local)": self.seconds,
+                "AWS calls per publish": sum(self.calls.values())}
+
+
+def bench_publish(sizes: list[int], repeats: int) -> list[Publish]:
     """Wall time and AWS calls of one publish (render + index functions) into sites of each size."""
     import botocore.client
 
@@ -97,9 +103,28 @@ def bench_publish(sizes: list[int], repeats: int) -> list[dict[str, float]]:
                     times.append(time.perf_counter() - start)
             finally:
                 botocore.client.BaseClient._make_api_call, Function.invoke = real_call, real_invoke
-            rows.append({"posts in site": size, "publish s (median, local)": statistics.median(times),
-                         "AWS calls per publish": sum(calls.values()) / repeats})
+            per_publish = {op: n / repeats for op, n in sorted(calls.items())}
+            rows.append(Publish(size, statistics.median(times), per_publish))
     return rows
+
+
+def report_publish(rows: list[Publish]) -> None:
+    """Each size's figures, then the largest site against the smallest: time ratio, whether the calls match."""
+    for row in rows:
+        print("publish:", row.row())
+    if len(rows) < 2:
+        return
+    small, large = rows[0], rows[-1]
+    print(f"  publish time at {large.posts:,} posts / at {small.posts:,}: {large.seconds / small.seconds:.2f}x"
+          "   goal <= 1.5x")
+    same = large.calls == small.calls
+    print(f"  AWS calls per publish, by operation: {'equal' if same else 'not equal'} "
+          f"({sum(large.calls.values()):g} vs {sum(small.calls.values()):g})   goal: equal")
+    if not same:
+        ops = sorted(set(large.calls) | set(small.calls))
+        differ = {op: (small.calls.get(op, 0), large.calls.get(op, 0)) for op in ops
+                  if small.calls.get(op) != large.calls.get(op)}
+        print(f"    operations that differ (at {small.posts:,}, at {large.posts:,}): {differ}")
 
 
 def bench_build(count: int) -> dict[str, float]:
@@ -109,11 +134,7 @@ def bench_build(count: int) -> dict[str, float]:
     from pressroom.cli import main
 
     with tempfile.TemporaryDirectory() as tmp:
-        content = Path(tmp) / "content"
-        (content / "articles").mkdir(parents=True)
-        for i in range(count):
-            day = NOW - timedelta(days=i)
-            (content / "articles" / f"story-{i:05d}.md").write_bytes(markdown(f"Story {i}", day, ["port", f"t{i % 9}"]))
+        content = write_pressroom(Path(tmp) / "content", count)
         start = time.perf_counter()
         result = CliRunner().invoke(main, ["build", str(content), "--out", str(Path(tmp) / "out"),
                                            "--now", NOW.isoformat()], catch_exceptions=False)
@@ -122,17 +143,43 @@ def bench_build(count: int) -> dict[str, float]:
     return {"articles": count, "seconds": seconds, "articles per second": count / seconds}
 
 
+def sizes(text: str) -> list[int]:
+    """The --sizes option: comma-separated article counts."""
+    try:
+        found = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of article counts") from None
+    if not found or min(found) < 1:
+        raise argparse.ArgumentTypeError("article counts are whole numbers from 1")
+    return found
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller samples, one publish a size, side-by-side builds at 2,000 articles only")
+    parser.add_argument("--sizes", type=sizes, metavar="N[,N...]",
+                        help="article counts of the side-by-side builds (default 2000,10000; --quick: 2000)")
+    parser.add_argument("--repeats", type=int, default=3, metavar="N",
+                        help="side-by-side runs per tool up to 2,000 articles, the best counts (default 3; "
+                             "larger sizes run once)")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="per side-by-side run (default 300 up to 2,000 articles, 900 above)")
+    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
+                        help=f"run only these sections ({', '.join(SECTIONS)}); may be repeated")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    sizes = [10, 100] if args.quick else [10, 1000, 3000]
-    print("render (pure):", bench_render(50 if args.quick else 300))
-    for row in bench_publish(sizes, repeats=3):
-        print("publish:", row)
-    print("build:", bench_build(20 if args.quick else 200))
-    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+    only = set(args.only or SECTIONS)
+    if "render" in only:
+        print("render (pure):", bench_render(50 if args.quick else 300), flush=True)
+    if "publish" in only:
+        report_publish(bench_publish([10, 2000], repeats=1 if args.quick else 3))
+    if "build" in only:
+        print("build:", bench_build(20 if args.quick else 200), flush=True)
+    if "compare" in only:
+        bench_side_by_side(args.sizes or ([2000] if args.quick else [2000, 10000]), max(args.repeats, 1),
+                           args.timeout)
+    print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
 
 if __name__ == "__main__":
