@@ -86,6 +86,11 @@ def listing_entries(post: Post) -> list[dict[str, Any]]:
     return entries
 
 
+def post_item(post: Post) -> dict[str, Any]:
+    """The POST# item of a published post (its stream records drive the listing rebuilds)."""
+    return {"pk": f"POST#{post.slug}", "sk": "POST", **post.to_dict()}
+
+
 def counters(post: Post) -> list[str]:
     return [f"MONTH#{month_id(post)}"] + [f"TAGYEAR#{s}#{post.date.year:04d}" for s in post.tag_slugs]
 
@@ -232,8 +237,7 @@ class PostsIndex:
         if old and (not new or old.slug != new.slug):
             ops.append({"Delete": {"TableName": self.table, "Key": to_item({"pk": f"POST#{old.slug}", "sk": "POST"})}})
         if new:
-            ops.append({"Put": {"TableName": self.table,
-                                "Item": to_item({"pk": f"POST#{new.slug}", "sk": "POST", **new.to_dict()})}})
+            ops.append({"Put": {"TableName": self.table, "Item": to_item(post_item(new))}})
         for pk_sk in old_entries.keys() - new_entries.keys():
             ops.append({"Delete": {"TableName": self.table, "Key": to_item({"pk": pk_sk[0], "sk": pk_sk[1]})}})
         for pk_sk, entry in new_entries.items():
@@ -250,6 +254,15 @@ class PostsIndex:
                                        "UpdateExpression": "ADD n :d",
                                        "ExpressionAttributeValues": to_item({":d": change})}})
         return ops
+
+    def put_all(self, items: Iterable[dict[str, Any]]) -> int:
+        """Write items in batches of 25, unconditionally (a whole site loaded at once); returns the count."""
+        requests = [{"PutRequest": {"Item": to_item(item)}} for item in items]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self.table: requests[start : start + 25]}
+            while pending:
+                pending = self.db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        return len(requests)
 
     # --- full rebuilds ---------------------------------------------------------------------------------
 

@@ -110,13 +110,19 @@ class SiteBucket:
     def stored_digest(self, key: str) -> str | None:
         return self._metadata(key, DIGEST_META)
 
-    def put(self, page: Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
-        """Write `page` unless the stored object has the same content hash; True when written."""
+    @staticmethod
+    def metadata_for(page: Page, extra_metadata: dict[str, str] | None = None) -> dict[str, str]:
+        """The user metadata a page is stored with: its content hash, and whatever else it carries."""
         metadata = {DIGEST_META: page.digest, **(extra_metadata or {})}
         if extra_metadata:
             # The digest covers the metadata too, so a changed redirect target is a change.
             joined = page.digest + json.dumps(extra_metadata, sort_keys=True)
             metadata[DIGEST_META] = hashlib.sha256(joined.encode()).hexdigest()
+        return metadata
+
+    def put(self, page: Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
+        """Write `page` unless the stored object has the same content hash; True when written."""
+        metadata = self.metadata_for(page, extra_metadata)
         if self.stored_digest(page.key) == metadata[DIGEST_META]:
             return False
         self.s3.put_object(Bucket=self.bucket, Key=page.key, Body=page.body, ContentType=page.content_type,

@@ -15,10 +15,9 @@ import click
 from pressroom import urls
 from pressroom.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from pressroom.preview.reports import describe_errors, read_report
+from pressroom.publish.batch import never_uploaded as ignored
 from pressroom.publish.status import ATTENTION, Status
 
-EDITOR_LEFTOVERS = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak")
-VIM_PROBE = "4913"  # vim writes and deletes a file of this name to test that a folder is writable
 REPORT_POLL_SECONDS = 0.5
 
 
@@ -38,13 +37,6 @@ def content_root(start: Path) -> Path | None:
         if (folder / urls.CONTENT_SITE_SETTINGS).is_file():
             return folder
     return None
-
-
-def ignored(relative: Path) -> bool:
-    """Hidden files and folders and editor leftovers (backups, swap files) are never uploaded."""
-    name = relative.name
-    return any(part.startswith((".", "#")) for part in relative.parts) or name.endswith(EDITOR_LEFTOVERS) \
-        or name == VIM_PROBE
 
 
 def content_key(root: Path, path: Path) -> str | None:

@@ -568,6 +568,35 @@ class Stack:
                 self._stream_iterators[shard_id] = iterator
         return records
 
+    def drain(self) -> None:
+        """Drop what waits on the functions' queues and streams (after writing their outcome directly)."""
+        with self._deliver_lock:
+            sqs = self.client("sqs")
+            for mapping in self.template.mappings if self.template else []:
+                if mapping.kind == "SQS":
+                    self._empty_queue(sqs, self.queue_url(mapping.source))
+            self._drain_stream_records()
+
+    def services(self) -> Any:
+        """The library's Services over this stack, configured as the render function is."""
+        from pressroom import config
+        from pressroom.publish import Services
+
+        env = dict(self.functions[self._render_mapping().function].environment)
+        now = self.now()
+        if now is not None:
+            env["PRESSROOM_NOW"] = now.isoformat()
+        if self.theme:
+            env["PRESSROOM_THEME_DIR"] = self.theme
+        return Services(config.from_environ(env), s3=self.client("s3"), dynamodb=self.client("dynamodb"),
+                        sqs=self.client("sqs"), scheduler=self.client("scheduler"))
+
+    def load(self, built: Any, progress: Any = None) -> dict[str, int]:
+        """Bring the stack to the state of a built content folder in bulk (see `pressroom.local.bulk`)."""
+        from pressroom.local import bulk
+
+        return bulk.load(self, built, progress=progress)
+
     def skip_stream(self) -> None:
         """Move past every stream record without delivering it (for tests that write the table directly)."""
         with self._deliver_lock:

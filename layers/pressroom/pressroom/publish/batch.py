@@ -19,7 +19,10 @@ from pressroom.model import Post
 from pressroom.publish.core import Known, Plan, Reading, Status, decide, read_upload
 from pressroom.publish.listings import Affected, Listings
 from pressroom.site import Site, parse_site
+from pressroom.storage import REDIRECT_META
 
+EDITOR_LEFTOVERS = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak")
+VIM_PROBE = "4913"  # vim writes and deletes a file of this name to test that a folder is writable
 IN_PROCESS_BELOW = 64  # smaller folders are parsed in this process: starting workers would cost more
 CHUNK = 64
 
@@ -56,6 +59,13 @@ class EmptyFolder(ValueError):
     """A folder with neither site.yaml nor articles/: most likely not the content folder meant."""
 
 
+def never_uploaded(relative: Path) -> bool:
+    """Hidden files and folders and editor leftovers (backups, swap files) are never uploaded."""
+    name = relative.name
+    return any(part.startswith((".", "#")) for part in relative.parts) or name.endswith(EDITOR_LEFTOVERS) \
+        or name == VIM_PROBE
+
+
 def scan(root: Path) -> Folder:
     """Every file under `root`, split into the pipeline's inputs and what it ignores (with the reason)."""
     root = Path(root)
@@ -69,8 +79,8 @@ def scan(root: Path) -> Folder:
         if not path.is_file():
             continue
         key = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            ignored[key] = "hidden files are not uploaded"
+        if never_uploaded(path.relative_to(root)):
+            ignored[key] = "hidden files and editor leftovers are not uploaded"
         elif urls.is_input_key(key):
             inputs[key] = path
         else:
@@ -124,14 +134,23 @@ class MemorySite:
 
     def __init__(self) -> None:
         self.pages: dict[str, bytes] = {}
+        self.content_types: dict[str, str] = {}
+        self.metadata: dict[str, dict[str, str]] = {}  # user metadata beyond the digest (a redirect's target)
 
     def put(self, page: render.Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
-        changed = self.pages.get(page.key) != page.body
+        changed = self.pages.get(page.key) != page.body or self.metadata.get(page.key, {}) != (extra_metadata or {})
         self.pages[page.key] = page.body
+        self.content_types[page.key] = page.content_type
+        if extra_metadata:
+            self.metadata[page.key] = dict(extra_metadata)
+        else:
+            self.metadata.pop(page.key, None)
         return changed
 
     def delete(self, key: str) -> None:
         self.pages.pop(key, None)
+        self.content_types.pop(key, None)
+        self.metadata.pop(key, None)
 
     def write(self, out: Path) -> list[Path]:
         """Every page as a file under `out` (keys are checked to stay inside it)."""
@@ -155,6 +174,8 @@ class Build:
     site: Site
     verdicts: dict[str, Verdict]  # by key (ignored files by their relative path)
     site_pages: MemorySite
+    plans: dict[str, Plan] = field(default_factory=dict)  # every article's plan, by key
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def count(self, status: Status) -> int:
         return sum(1 for v in self.verdicts.values() if v.status == status)
@@ -267,11 +288,12 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
         if urls.is_media_key(key):
             verdict, body = _media(key, folder.inputs[key])
             verdicts[key] = verdict
-            if body is not None and render_pages:
-                out.pages[urls.media_site_key(key)] = body
+            content_type, _ = media_type(key, body[:1024]) if body is not None else (None, "")
+            if body is not None and content_type and render_pages:
+                out.put(render.Page(urls.media_site_key(key), body, content_type))
     if render_pages:
         _render(out, plans, site, render.load_theme(theme_dir), progress)
-    return Build(folder, site, dict(sorted(verdicts.items())), out)
+    return Build(folder, site, dict(sorted(verdicts.items())), out, plans, now)
 
 
 def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme: render.Theme,
@@ -283,7 +305,8 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme: render.T
     recent = index.newest(render.RECENT_COUNT)
     for plan in published:  # key order: where two keys name one redirect, the later one writes last
         for redirect_key in plan.redirects:
-            out.put(render.redirect_page(redirect_key, plan.post.url if plan.post else ""))
+            target = plan.post.url if plan.post else ""
+            out.put(render.redirect_page(redirect_key, target), extra_metadata={REDIRECT_META: target})
     for done, plan in enumerate(published, 1):
         assert plan.article is not None
         out.put(render.article_page(theme, site, plan.article, recent))

@@ -170,7 +170,7 @@ class Publisher:
         if plan.unschedule:
             self._unschedule(key)
         if plan.schedule is not None:
-            self._schedule(key, plan.schedule)
+            self.schedule(key, plan.schedule)
         if plan.report is None:
             svc.content.delete_report(key)
         else:
@@ -226,7 +226,8 @@ class Publisher:
     def _schedule_name(key: str) -> str:
         return "publish-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
-    def _schedule(self, key: str, when: datetime) -> None:
+    def schedule(self, key: str, when: datetime) -> None:
+        """Ask EventBridge Scheduler to publish `key` at `when` (one schedule per key, replaced when it exists)."""
         cfg = self.config
         if not (cfg.scheduler_group and cfg.scheduler_role_arn and cfg.scheduler_target_arn):
             logger.warning("no scheduler configured: the post waits for its next upload", extra={"key": key})

@@ -1,0 +1,98 @@
+"""Bring a local stack to the state of a whole content folder at once: what the batch core decided, written in bulk."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from pressroom import urls
+from pressroom.index import SourceState, counters, listing_entries, post_item
+from pressroom.publish.batch import Build
+from pressroom.publish.status import Status
+from pressroom.storage import DIGEST_META, SiteBucket
+
+if TYPE_CHECKING:
+    from pressroom.local import Stack
+
+# Below every sequencer S3 (and the local stack) gives an event: any later change of a loaded key wins.
+LOADED_SEQUENCER = "0" * 32
+Progress = Callable[[str, int, int], None]
+
+
+def load(stack: Stack, built: Build, *, progress: Progress | None = None) -> dict[str, int]:
+    """Write a built folder into the stack: uploads, index, site, reports and schedules, as the pipeline
+    would have left them after publishing the folder event by event. The events the uploads raise and the
+    stream records of the writes are drained, so nothing is published twice. Returns counts by kind."""
+    from pressroom.publish import Publisher
+
+    s3 = stack.client("s3")
+    versions: dict[str, tuple[str, str]] = {}
+    inputs = sorted(built.folder.inputs.items(), key=lambda item: (item[0] != urls.CONTENT_SITE_SETTINGS, item[0]))
+    for done, (key, path) in enumerate(inputs, 1):
+        answer = s3.put_object(Bucket=stack.content_bucket, Key=key, Body=path.read_bytes())
+        versions[key] = (answer.get("VersionId") or "null", str(answer.get("ETag", "")).strip('"'))
+        if progress and (done % 200 == 0 or done == len(inputs)):
+            progress("uploading", done, len(inputs))
+    svc = stack.services()
+    items: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    reports: dict[str, dict[str, Any]] = {}
+    for key, plan in built.plans.items():
+        version_id, etag = versions[key]
+        state = replace(plan.state, sequencer=LOADED_SEQUENCER, version_id=version_id, etag=etag)
+        items.append(state_item(state))
+        if plan.status in (Status.PUBLISHED, Status.HELD) and plan.state.slug:
+            items.append({"pk": f"SLUG#{plan.state.slug}", "sk": key})
+        if plan.status == Status.PUBLISHED and plan.post is not None:
+            items += [post_item(plan.post), *listing_entries(plan.post)]
+            counts.update(counters(plan.post))
+        if plan.report is not None:
+            reports[key] = {**plan.report, "version_id": version_id, "etag": etag}
+    items += [{"pk": "COUNT", "sk": name, "n": n} for name, n in sorted(counts.items())]
+    settings = built.verdicts.get(urls.CONTENT_SITE_SETTINGS)
+    if settings is not None and settings.status == Status.PUBLISHED:
+        svc.store_site(built.site)
+    svc.index.put_all(items)
+    for key, verdict in built.verdicts.items():
+        if key in versions and (urls.is_media_key(key) or key == urls.CONTENT_SITE_SETTINGS):
+            version_id, etag = versions[key]
+            reports[key] = {"key": key, "version_id": version_id, "etag": etag, "status": verdict.status.value,
+                            "url": verdict.url, "errors": [p.as_dict() for p in verdict.problems],
+                            "time": built.now.isoformat()}
+    pages = built.site_pages
+    for done, key in enumerate(sorted(pages.pages), 1):
+        write_page(stack, key, pages, versions)
+        if progress and (done % 200 == 0 or done == len(pages.pages)):
+            progress("writing", done, len(pages.pages))
+    for key, report in sorted(reports.items()):
+        svc.content.put_report(key, report)
+    publisher = Publisher(svc)
+    for key, plan in built.plans.items():
+        if plan.schedule is not None:
+            publisher.schedule(key, plan.schedule)
+    stack.drain()
+    return {"items": len(items), "pages": len(pages.pages), "reports": len(reports)}
+
+
+def state_item(state: SourceState) -> dict[str, Any]:
+    """The SRC# item of a state, as plain values (PostsIndex.put_all serializes them)."""
+    from pressroom.index import from_item
+
+    return from_item(state.to_item())
+
+
+def write_page(stack: Stack, key: str, pages: Any, versions: dict[str, tuple[str, str]]) -> None:
+    """One site object with the metadata the pipeline stores with it (content hash, redirect target)."""
+    from pressroom.render import Page
+
+    body, content_type = pages.pages[key], pages.content_types.get(key, "application/octet-stream")
+    if urls.is_media_key(key) and key in versions:
+        version_id, etag = versions[key]
+        metadata = {DIGEST_META: f"{etag}:{version_id}"}  # as the pipeline's server-side copy records it
+    else:
+        metadata = SiteBucket.metadata_for(Page(key, body, content_type), pages.metadata.get(key))
+    stack.client("s3").put_object(Bucket=stack.site_bucket, Key=key, Body=body, ContentType=content_type,
+                                  CacheControl=urls.cache_control(key), Metadata=metadata)
+
