@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import os
 import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -60,6 +61,7 @@ class Delivery:
         self.errors = errors or sys.stderr
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._round = threading.Lock()  # held by a delivery round, or by whoever pauses delivery
         self._sqs = stack.client("sqs")
         template = stack.template
         self._queues = [stack.queue_url(m.source) for m in (template.mappings if template else []) if m.kind == "SQS"]
@@ -75,21 +77,31 @@ class Delivery:
             self._thread.join(timeout=30)
             self._thread = None
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No delivery round runs inside (a bulk reload rewrites what the functions would read)."""
+        with self._round:
+            yield
+
     def _run(self) -> None:
         since_schedules = 0.0
         while not self._stop.wait(self.interval):
             since_schedules += self.interval
-            try:
-                if self.waiting():
-                    self.stack.settle()
-                    if self.on_delivered:
-                        self.on_delivered()
-                if since_schedules >= self.schedule_interval:
-                    since_schedules = 0.0
-                    if fire_due_schedules(self.stack) and self.on_delivered:
-                        self.on_delivered()
-            except Exception:  # noqa: BLE001 - one failed round must not end delivery for the session
-                traceback.print_exc(file=self.errors)
+            with self._round:
+                self._one_round(since_schedules >= self.schedule_interval)
+            if since_schedules >= self.schedule_interval:
+                since_schedules = 0.0
+
+    def _one_round(self, schedules_due: bool) -> None:
+        try:
+            if self.waiting():
+                self.stack.settle()
+                if self.on_delivered:
+                    self.on_delivered()
+            if schedules_due and fire_due_schedules(self.stack) and self.on_delivered:
+                self.on_delivered()
+        except Exception:  # noqa: BLE001 - one failed round must not end delivery for the session
+            traceback.print_exc(file=self.errors)
 
     def waiting(self) -> int:
         """Messages visible on the queues the functions read."""
@@ -163,10 +175,6 @@ class FolderWatcher:
                  and (key := content_key(self.root, path)) is not None]
         return sorted(found, key=lambda item: (item[0] != urls.CONTENT_SITE_SETTINGS, item[0]))
 
-    def publish_all(self) -> list[str]:
-        """Upload every input of the folder, site.yaml first; returns the keys."""
-        return [key for key, path in self.files() if self._upload(key, path)]
-
     def apply(self, paths: Iterable[Path]) -> list[tuple[str, str]]:
         """Bring the bucket in line with the files at `paths` (changed, added or gone); returns (action, key)."""
         uploads: dict[str, Path] = {}
@@ -211,26 +219,16 @@ class FolderWatcher:
 
 
 class ThemeReloader:
-    """When a file of the theme changes, the render functions reload it and every page is rebuilt."""
+    """When a file of the theme changes, the theme is read again and the whole site re-rendered at batch speed."""
 
-    def __init__(self, stack: Stack, console: Any) -> None:
-        from pressroom.config import Config
-        from pressroom.publish import Services
-
-        render_queue = next(m.source for m in (stack.template.mappings if stack.template else []) if m.kind == "SQS")
-        config = Config(content_bucket=stack.content_bucket, site_bucket=stack.site_bucket,
-                        posts_table=stack.posts_table, render_queue_url=stack.queue_url(render_queue))
-        self.services = Services(config, s3=stack.client("s3"), dynamodb=stack.client("dynamodb"),
-                                 sqs=stack.client("sqs"))
+    def __init__(self, session: DevSession, console: Any) -> None:
+        self.session = session
         self.console = console
 
-    def rebuild(self, paths: Iterable[Path] = ()) -> int:
-        from pressroom.publish import fan_out_rebuild
-
+    def rebuild(self, paths: Iterable[Path] = ()) -> Any:
         render.load_theme.cache_clear()  # fingerprints and templates are read again on next use
-        _, tasks = fan_out_rebuild(self.services)
-        self.console.print(f"theme changed: rebuilding the site ({tasks} render task(s))")
-        return tasks
+        self.console.print("theme changed: rebuilding the site …")
+        return self.session.reload()
 
 
 class ReportPrinter:
@@ -241,6 +239,11 @@ class ReportPrinter:
         self.console = console
         self.base = preview_url.rstrip("/")
         self.lock = threading.Lock()
+
+    def sync(self) -> None:
+        """Take in the current reports without printing them (a bulk load prints its own summary)."""
+        with self.lock:
+            self.book.refresh()
 
     def __call__(self) -> list[Change]:
         with self.lock:
@@ -265,6 +268,31 @@ class ReportPrinter:
         if status == Status.SCHEDULED:
             return f"[cyan]scheduled[/cyan]  {change.key}: published at {report.get('scheduled_for', '?')} → {url}"
         return f"[green]{status:<10}[/green] {change.key} → {url}" + (f" [yellow]({warnings})[/yellow]" if warnings else "")
+
+
+class ChangeGate:
+    """Takes a watch's changes from the start; keeps them until `open`, then hands them on as they come."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: set[Path] = set()
+        self._target: Callable[[set[Path]], Any] | None = None
+
+    def __call__(self, paths: set[Path]) -> Any:
+        with self._lock:
+            if self._target is None:
+                self._pending |= paths
+                return None
+            target = self._target
+        return target(paths)
+
+    def open(self, target: Callable[[set[Path]], Any]) -> None:
+        """From now on changes go to `target`; those seen so far go first."""
+        with self._lock:
+            pending, self._pending = self._pending, set()
+            self._target = target
+        if pending:
+            target(pending)
 
 
 class DevSession:
@@ -304,18 +332,91 @@ class DevSession:
             self.server = PreviewServer(Preview.for_stack(self.stack, drafts=self.drafts), port=self.port).start()
             self.printer = ReportPrinter(self.stack, self.console, self.server.url)
             self.watcher = FolderWatcher(self.stack, self.folder)
-            self.watcher.publish_all()
-            self.stack.settle()
-            self.printer()
-            self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
+            gate = ChangeGate()  # watching starts before the first scan: a save made while loading is kept
             if self.watch:
-                self.theme = ThemeReloader(self.stack, self.console)
-                self.watches = [Watch(self.watcher.root, self.watcher.apply).start(),
-                                Watch(render.DEFAULT_THEME, self.theme.rebuild).start()]
+                self.watches = [Watch(self.watcher.root, gate).start()]
+            self.load()
+            self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
+            gate.open(self.apply)
+            if self.watch:
+                self.theme = ThemeReloader(self, self.console)
+                self.watches.append(Watch(render.DEFAULT_THEME, self.theme.rebuild).start())
         except BaseException:
             self.stop()
             raise
         return self
+
+    def load(self, *, again: bool = False) -> Any:
+        """Bring the stack to the folder's state in bulk, through the batch core; returns the build.
+
+        `again` (a settings or theme edit): the stack is emptied first, and uploads made to it from outside
+        the folder are put back through the pipeline afterwards.
+        """
+        import time
+
+        from pressroom.cli.build import progress_bar
+        from pressroom.publish.batch import EmptyFolder, build_folder
+
+        assert self.stack is not None and self.watcher is not None and self.printer is not None
+        started = time.monotonic()
+        try:
+            with progress_bar(self.console) as progress:
+                built = build_folder(self.folder, now=self.stack.now(), theme_dir=self.stack.theme,
+                                     progress=progress)
+                outside = self._outside_uploads(built) if again else {}
+                if again:
+                    self.stack.reset()
+                loaded = self.stack.load(built, progress=progress)
+        except EmptyFolder:
+            return None  # nothing to load yet: whatever is saved later is published as it comes
+        self.watcher.uploaded = dict(loaded.uploaded)
+        for key in loaded.changed:  # saved again while the batch ran: publish what is on disk now
+            self.watcher.uploaded.pop(key, None)
+            self.watcher.apply([self.watcher.root / key])
+        s3 = self.stack.client("s3")
+        for key, body in outside.items():
+            s3.put_object(Bucket=self.stack.content_bucket, Key=key, Body=body)
+        self.printer.sync()
+        self.summary(built, time.monotonic() - started)
+        return built
+
+    def _outside_uploads(self, built: Any) -> dict[str, bytes]:
+        """Inputs in the stack's content bucket that the folder does not hold (uploaded with the AWS API)."""
+        assert self.stack is not None
+        s3, bucket = self.stack.client("s3"), self.stack.content_bucket
+        found = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for obj in page.get("Contents", []):
+                key = obj["Key"]
+                if urls.is_input_key(key) and key not in built.folder.inputs:
+                    found[key] = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return found
+
+    def summary(self, built: Any, seconds: float) -> None:
+        """The files that need the newsroom's attention, then one line of counts."""
+        for verdict in built.verdicts.values():
+            if verdict.status in NEEDS_ATTENTION:
+                reasons = "; ".join(p.describe() for p in verdict.problems) or "(no reason given)"
+                colour = "red" if verdict.status == Status.REJECTED else "yellow"
+                self.console.print(f"[{colour}]{verdict.status.value:<10}[/{colour}] {verdict.key}: {reasons}")
+        counts = ", ".join(f"{built.count(s)} {s.value}" for s in (Status.PUBLISHED, Status.REJECTED, Status.HELD,
+                                                                      Status.DRAFT, Status.SCHEDULED))
+        self.console.print(f"loaded {self.folder}: {counts} in {seconds:.1f} s")
+
+    def apply(self, paths: set[Path]) -> list[tuple[str, str]]:
+        """A change in the folder: single files through the real pipeline; site.yaml at batch speed."""
+        assert self.watcher is not None
+        if any(self.watcher.root / urls.CONTENT_SITE_SETTINGS == Path(os.path.abspath(p)) for p in paths):
+            self.console.print("site.yaml changed: rebuilding the site …")
+            self.reload()
+            return [("reload", urls.CONTENT_SITE_SETTINGS)]
+        return self.watcher.apply(paths)
+
+    def reload(self) -> Any:
+        """Re-render the whole site through the batch core (settings or theme edits), pausing delivery."""
+        assert self.delivery is not None
+        with self.delivery.paused():
+            return self.load(again=True)
 
     def stop(self) -> None:
         for part in (*self.watches, self.delivery, self.server):

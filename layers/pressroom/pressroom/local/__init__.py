@@ -591,7 +591,7 @@ class Stack:
         return Services(config.from_environ(env), s3=self.client("s3"), dynamodb=self.client("dynamodb"),
                         sqs=self.client("sqs"), scheduler=self.client("scheduler"))
 
-    def load(self, built: Any, progress: Any = None) -> dict[str, int]:
+    def load(self, built: Any, progress: Any = None) -> Any:
         """Bring the stack to the state of a built content folder in bulk (see `pressroom.local.bulk`)."""
         from pressroom.local import bulk
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pressroom import urls
@@ -21,18 +21,41 @@ LOADED_SEQUENCER = "0" * 32
 Progress = Callable[[str, int, int], None]
 
 
-def load(stack: Stack, built: Build, *, progress: Progress | None = None) -> dict[str, int]:
+@dataclass
+class Loaded:
+    """What a bulk load wrote, and the files that changed on disk since the batch judged them."""
+
+    uploaded: dict[str, str] = field(default_factory=dict)  # key -> SHA-256 of the bytes now in the bucket
+    changed: list[str] = field(default_factory=list)  # keys to publish again through the pipeline
+    items: int = 0
+    pages: int = 0
+
+
+def load(stack: Stack, built: Build, *, progress: Progress | None = None) -> Loaded:
     """Write a built folder into the stack: uploads, index, site, reports and schedules, as the pipeline
     would have left them after publishing the folder event by event. The events the uploads raise and the
-    stream records of the writes are drained, so nothing is published twice. Returns counts by kind."""
+    stream records of the writes are drained, so nothing is published twice.
+
+    A file saved after the batch read it is uploaded as it is now but its state is the one judged: it is
+    named in `changed`, for the caller to publish again (its next event wins over a loaded state)."""
     from pressroom.publish import Publisher
+    from pressroom.publish.batch import digest
 
     s3 = stack.client("s3")
     versions: dict[str, tuple[str, str]] = {}
+    loaded = Loaded()
     inputs = sorted(built.folder.inputs.items(), key=lambda item: (item[0] != urls.CONTENT_SITE_SETTINGS, item[0]))
     for done, (key, path) in enumerate(inputs, 1):
-        answer = s3.put_object(Bucket=stack.content_bucket, Key=key, Body=path.read_bytes())
+        try:
+            data = path.read_bytes()
+        except OSError:
+            loaded.changed.append(key)  # gone since: the watcher's next round removes it
+            continue
+        answer = s3.put_object(Bucket=stack.content_bucket, Key=key, Body=data)
         versions[key] = (answer.get("VersionId") or "null", str(answer.get("ETag", "")).strip('"'))
+        loaded.uploaded[key] = digest(data)
+        if loaded.uploaded[key] != built.digests.get(key):
+            loaded.changed.append(key)
         if progress and (done % 200 == 0 or done == len(inputs)):
             progress("uploading", done, len(inputs))
     svc = stack.services()
@@ -40,6 +63,8 @@ def load(stack: Stack, built: Build, *, progress: Progress | None = None) -> dic
     counts: Counter[str] = Counter()
     reports: dict[str, dict[str, Any]] = {}
     for key, plan in built.plans.items():
+        if key not in versions:
+            continue
         version_id, etag = versions[key]
         state = replace(plan.state, sequencer=LOADED_SEQUENCER, version_id=version_id, etag=etag)
         items.append(state_item(state))
@@ -73,7 +98,8 @@ def load(stack: Stack, built: Build, *, progress: Progress | None = None) -> dic
         if plan.schedule is not None:
             publisher.schedule(key, plan.schedule)
     stack.drain()
-    return {"items": len(items), "pages": len(pages.pages), "reports": len(reports)}
+    loaded.items, loaded.pages = len(items), len(pages.pages)
+    return loaded
 
 
 def state_item(state: SourceState) -> dict[str, Any]:

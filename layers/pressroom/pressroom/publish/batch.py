@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
@@ -176,26 +177,31 @@ class Build:
     site_pages: MemorySite
     plans: dict[str, Plan] = field(default_factory=dict)  # every article's plan, by key
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    digests: dict[str, str] = field(default_factory=dict)  # SHA-256 of the bytes each input was judged on
 
     def count(self, status: Status) -> int:
         return sum(1 for v in self.verdicts.values() if v.status == status)
 
 
-def _read_file(args: tuple[str, str, Site, datetime, int]) -> Reading:
+def _read_file(args: tuple[str, str, Site, datetime, int]) -> tuple[Reading, str]:
     key, path, site, now, max_bytes = args
     data = Path(path).read_bytes()
-    return read_upload(key, data, site, now=now, max_bytes=max_bytes, size=len(data))
+    return read_upload(key, data, site, now=now, max_bytes=max_bytes, size=len(data)), digest(data)
 
 
-def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]]) -> list[Reading]:
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]]) -> list[tuple[Reading, str]]:
     return [_read_file(args) for args in chunk]
 
 
 def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int | None = None,
-             progress: Progress | None = None) -> dict[str, Reading]:
-    """Parse every article, in worker processes when there are enough of them (spawned: never fork a process
-    that may be running threads, as the dev server is)."""
-    readings: dict[str, Reading] = {}
+             progress: Progress | None = None) -> dict[str, tuple[Reading, str]]:
+    """Parse every article (with the digest of the bytes parsed), in worker processes when there are enough
+    of them (spawned: never fork a process that may be running threads, as the dev server is)."""
+    readings: dict[str, tuple[Reading, str]] = {}
     total = len(jobs)
     workers = workers or os.cpu_count() or 1
     if total < IN_PROCESS_BELOW or workers < 2:
@@ -209,8 +215,8 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
                                           else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for found in pool.map(_read_chunk, chunks):
-            for reading in found:
-                readings[reading.key] = reading
+            for reading, data_digest in found:
+                readings[reading.key] = (reading, data_digest)
             if progress:
                 progress("reading", len(readings), total)
     return readings
@@ -232,16 +238,14 @@ def _site_settings(folder: Folder, max_bytes: int) -> tuple[Site, Verdict | None
         return Site(), Verdict(key, path, Status.REJECTED, problems=list(rejected.problems))
 
 
-def _media(key: str, path: Path) -> tuple[Verdict, bytes | None]:
-    with path.open("rb") as handle:
-        head = handle.read(1024)
-    size = path.stat().st_size
-    content_type, reason = media_type(key, head)
-    if content_type is None or size > MAX_MEDIA_BYTES:
+def _media(key: str, path: Path) -> tuple[Verdict, bytes]:
+    data = path.read_bytes()
+    content_type, reason = media_type(key, data[:1024])
+    if content_type is None or len(data) > MAX_MEDIA_BYTES:
         reason = reason or f"the file is larger than {MAX_MEDIA_BYTES // (1024 * 1024)} MB"
         problem = Problem(reason, hint="upload images, PDF, audio or video with the matching extension")
-        return Verdict(key, path, Status.REJECTED, problems=[problem]), None
-    return Verdict(key, path, Status.PUBLISHED, "/" + urls.media_site_key(key)), path.read_bytes()
+        return Verdict(key, path, Status.REJECTED, problems=[problem]), data
+    return Verdict(key, path, Status.PUBLISHED, "/" + urls.media_site_key(key)), data
 
 
 def plans_for(readings: dict[str, Reading], now: datetime) -> dict[str, Plan]:
@@ -276,7 +280,9 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
         verdicts[settings.key] = settings
     articles = [k for k in folder.inputs if urls.is_article_key(k)]
     jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
-    readings = read_all(jobs, workers=workers, progress=progress)
+    judged = read_all(jobs, workers=workers, progress=progress)
+    readings = {key: reading for key, (reading, _) in judged.items()}
+    digests = {key: data_digest for key, (_, data_digest) in judged.items()}
     plans = plans_for(readings, now)
     for key, plan in plans.items():
         report = plan.report or {}
@@ -287,13 +293,15 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     for key in folder.inputs:
         if urls.is_media_key(key):
             verdict, body = _media(key, folder.inputs[key])
-            verdicts[key] = verdict
-            content_type, _ = media_type(key, body[:1024]) if body is not None else (None, "")
-            if body is not None and content_type and render_pages:
+            verdicts[key], digests[key] = verdict, digest(body)
+            content_type, _ = media_type(key, body[:1024])
+            if verdict.status == Status.PUBLISHED and content_type and render_pages:
                 out.put(render.Page(urls.media_site_key(key), body, content_type))
     if render_pages:
         _render(out, plans, site, render.load_theme(theme_dir), progress)
-    return Build(folder, site, dict(sorted(verdicts.items())), out, plans, now)
+    if settings is not None:
+        digests[settings.key] = digest(settings.path.read_bytes())
+    return Build(folder, site, dict(sorted(verdicts.items())), out, plans, now, digests)
 
 
 def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme: render.Theme,
