@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from decimal import Decimal
+from typing import Any
+
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
 
-from pressroom.local import Stack
+from pressroom.local import Stack, moto_gaps
 
 
 def test_delete_in_a_versioned_bucket_sends_an_object_deleted_event(stack: Stack) -> None:
@@ -36,3 +47,276 @@ def test_a_cancelled_transaction_changes_nothing_and_adds_no_stream_record(stack
     assert item["v"]["S"] == "old"
     assert "Item" not in db.get_item(TableName=table, Key={"pk": {"S": "B"}, "sk": {"S": "1"}})
     assert stack._read_stream("PostsTable") == []
+
+
+# --- Query: the partition walk answers as moto's own Query does ------------------------------------------
+
+STRING_KEYS = sorted({"".join(p) for n in (1, 2, 3) for p in itertools.product("ab#", repeat=n)})
+NUMBER_KEYS = ["-3", "-1.5", "0", "1", "1.5", "2", "10", "10.25", "100"]
+# key condition values: every stored key plus some that fall before, between and after them
+STRING_PROBES = STRING_KEYS + ["!", "0", "aa#b", "ab#a", "b#b#", "bz", "c", "é"]
+NUMBER_PROBES = NUMBER_KEYS + ["-10", "-2", "0.5", "1.25", "5", "99.99", "1000"]
+TABLES = {"gaps-query-s": ("S", STRING_KEYS, STRING_PROBES), "gaps-query-n": ("N", NUMBER_KEYS, NUMBER_PROBES)}
+PARTITIONS = ["P", "Q", "R", "EMPTY"]
+
+
+def create_table(db: Any, name: str, sort_type: str = "S") -> None:
+    db.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                          {"AttributeName": "sk", "AttributeType": sort_type}])
+
+
+def put_items(db: Any, name: str, items: list[dict[str, Any]]) -> None:
+    for start in range(0, len(items), 25):
+        db.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]})
+
+
+@contextmanager
+def motos_own_query() -> Iterator[None]:
+    """Queries inside answered by moto's original Table.query instead of the partition walk."""
+    patched = Table.query
+    Table.query = moto_gaps.original_query  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.query = patched  # type: ignore[method-assign]
+
+
+def query_pages(db: Any, request: dict[str, Any], *, by_moto: bool, max_pages: int = 80) -> list[dict[str, Any]]:
+    """Every page of a query, following LastEvaluatedKey (or the error it ends in)."""
+    request, pages = dict(request), []
+    while len(pages) < max_pages:
+        try:
+            with motos_own_query() if by_moto else nullcontext():
+                page = db.query(**request)
+        except ClientError as error:
+            pages.append({"error": error.response["Error"]})
+            break
+        page.pop("ResponseMetadata", None)
+        pages.append(page)
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return pages
+
+
+@pytest.fixture(scope="module")
+def query_tables(session_stack: Stack) -> Iterator[Any]:
+    """Two tables (string and number sort keys): partition P holds every key, Q every third, R one."""
+    db = session_stack.client("dynamodb")
+    for name, (sort_type, keys, _) in TABLES.items():
+        create_table(db, name, sort_type)
+        items = []
+        for pk, chosen in (("P", keys), ("Q", keys[::3]), ("R", keys[1:2])):
+            items += [{"pk": {"S": pk}, "sk": {sort_type: k}, "n": {"N": str(i)}, "tag": {"S": f"t{i % 3}"}}
+                      for i, k in enumerate(chosen)]
+        put_items(db, name, items)
+    yield db
+    for name in TABLES:
+        db.delete_table(TableName=name)
+
+
+@st.composite
+def queries(draw: st.DrawFn) -> dict[str, Any]:
+    """A Query of one of the tables: any key condition, limit, direction, start key, filter and projection."""
+    table = draw(st.sampled_from(sorted(TABLES)))
+    sort_type, _, probes = TABLES[table]
+    value = st.sampled_from(probes).map(lambda v: {sort_type: v})
+    pk = draw(st.sampled_from(PARTITIONS))
+    values: dict[str, Any] = {":pk": {"S": pk}}
+    condition = "pk = :pk"
+    operators = [None, "=", "<", "<=", ">", ">=", "BETWEEN"] + (["begins_with"] if sort_type == "S" else [])
+    operator = draw(st.sampled_from(operators))
+    if operator == "begins_with":
+        condition += " AND begins_with(sk, :v)"
+        values[":v"] = draw(value)
+    elif operator == "BETWEEN":
+        low, high = sorted([draw(value), draw(value)], key=lambda v: Decimal(v["N"]) if "N" in v else v["S"])
+        condition += " AND sk BETWEEN :lo AND :hi"
+        values[":lo"], values[":hi"] = low, high
+    elif operator:
+        condition += f" AND sk {operator} :v"
+        values[":v"] = draw(value)
+    request: dict[str, Any] = {"TableName": table, "KeyConditionExpression": condition,
+                               "ScanIndexForward": draw(st.booleans())}
+    if draw(st.booleans()):
+        request["Limit"] = draw(st.integers(1, 7))
+    if draw(st.booleans()):
+        request["FilterExpression"] = "n >= :f OR tag = :t"
+        values[":f"], values[":t"] = {"N": str(draw(st.integers(0, 40)))}, {"S": "t1"}
+    if draw(st.booleans()):
+        request["ProjectionExpression"] = "#k, n"
+        request["ExpressionAttributeNames"] = {"#k": "sk"}
+    if draw(st.booleans()):
+        request["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": draw(value)}
+    request["ExpressionAttributeValues"] = values
+    return request
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(request=queries())
+def test_a_query_gets_the_pages_motos_own_query_gets(query_tables: Any, request: dict[str, Any]) -> None:
+    # given: the query tables and a drawn query
+    # when
+    walked = query_pages(query_tables, request, by_moto=False)
+    by_moto = query_pages(query_tables, request, by_moto=True)
+
+    # then: the same items in the same order, the same counts and the same LastEvaluatedKey on every page
+    assert walked == by_moto
+
+
+MUTATION_QUERIES = [
+    {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "P"}}},
+    {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "P"}},
+     "ScanIndexForward": False, "Limit": 2},
+    {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :v)",
+     "ExpressionAttributeValues": {":pk": {"S": "P"}, ":v": {"S": "b"}}, "Limit": 3},
+    {"KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+     "ExpressionAttributeValues": {":pk": {"S": "P"}, ":lo": {"S": "a"}, ":hi": {"S": "b#"}}, "Limit": 2},
+    {"KeyConditionExpression": "pk = :pk AND sk > :v",
+     "ExpressionAttributeValues": {":pk": {"S": "NEW"}, ":v": {"S": "a"}}},
+]
+
+
+def test_a_partitions_key_order_follows_puts_deletes_and_cancelled_transactions(session_stack: Stack) -> None:
+    # given: a table already queried once, so its partitions keep their key order
+    db, name = session_stack.client("dynamodb"), "gaps-query-changes"
+    create_table(db, name)
+    try:
+        put_items(db, name, [{"pk": {"S": "P"}, "sk": {"S": k}} for k in ("a", "b", "c", "d")])
+        query_pages(db, {"TableName": name, **MUTATION_QUERIES[0]}, by_moto=False)
+        changes = [
+            lambda: db.put_item(TableName=name, Item={"pk": {"S": "P"}, "sk": {"S": "ba"}}),
+            lambda: db.put_item(TableName=name, Item={"pk": {"S": "P"}, "sk": {"S": "b"}, "v": {"S": "again"}}),
+            lambda: db.delete_item(TableName=name, Key={"pk": {"S": "P"}, "sk": {"S": "a"}}),
+            lambda: db.delete_item(TableName=name, Key={"pk": {"S": "P"}, "sk": {"S": "zz"}}),
+            lambda: db.put_item(TableName=name, Item={"pk": {"S": "NEW"}, "sk": {"S": "b"}}),
+            lambda: db.update_item(TableName=name, Key={"pk": {"S": "P"}, "sk": {"S": "bb"}},
+                                   UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"S": "x"}}),
+            lambda: db.transact_write_items(TransactItems=[
+                {"Put": {"TableName": name, "Item": {"pk": {"S": "P"}, "sk": {"S": "aa"}}}},
+                {"Delete": {"TableName": name, "Key": {"pk": {"S": "P"}, "sk": {"S": "c"}}}},
+                {"ConditionCheck": {"TableName": name, "Key": {"pk": {"S": "P"}, "sk": {"S": "nothing"}},
+                                    "ConditionExpression": "attribute_exists(pk)"}},
+            ]),
+            lambda: db.transact_write_items(TransactItems=[
+                {"Put": {"TableName": name, "Item": {"pk": {"S": "P"}, "sk": {"S": "0"}}}},
+                {"Delete": {"TableName": name, "Key": {"pk": {"S": "P"}, "sk": {"S": "d"}}}},
+            ]),
+        ]
+        for change in changes:
+            # when
+            try:
+                change()
+            except ClientError as error:
+                assert error.response["Error"]["Code"] == "TransactionCanceledException"
+
+            # then
+            for query in MUTATION_QUERIES:
+                request = {"TableName": name, **query}
+                assert query_pages(db, request, by_moto=False) == query_pages(db, request, by_moto=True)
+        keys = [i["sk"]["S"] for i in db.query(TableName=name, **MUTATION_QUERIES[0])["Items"]]
+        assert keys == ["0", "b", "ba", "bb", "c"]
+    finally:
+        db.delete_table(TableName=name)
+
+
+LARGE = "x" * 350_000  # three such items pass DynamoDB's 1 MB page
+
+
+@pytest.mark.parametrize("query", [
+    {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "P"}}},
+    {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "P"}},
+     "ScanIndexForward": False},
+    {"KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+     "ExpressionAttributeValues": {":pk": {"S": "P"}, ":lo": {"S": "k1"}, ":hi": {"S": "k2"}}},
+    {"KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+     "ExpressionAttributeValues": {":pk": {"S": "P"}, ":lo": {"S": "k1b"}, ":hi": {"S": "k2"}}},
+    {"KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+     "ExpressionAttributeValues": {":pk": {"S": "P"}, ":lo": {"S": "k1"}, ":hi": {"S": "k3"}}},
+    {"KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi", "ScanIndexForward": False,
+     "ExpressionAttributeValues": {":pk": {"S": "P"}, ":lo": {"S": "k2"}, ":hi": {"S": "k3"}}},
+    {"KeyConditionExpression": "pk = :pk AND sk <= :v",
+     "ExpressionAttributeValues": {":pk": {"S": "P"}, ":v": {"S": "k1"}}, "Limit": 2},
+    {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :v)",
+     "ExpressionAttributeValues": {":pk": {"S": "P"}, ":v": {"S": "k"}}, "Limit": 3},
+], ids=["all", "all-backwards", "two-then-more", "one-then-more", "three", "two-backwards", "limit-met", "limit-over-page"])
+def test_a_query_stops_at_the_page_size_where_motos_own_query_stops(session_stack: Stack,
+                                                                    query: dict[str, Any]) -> None:
+    # given: six items of 350 KB with small ones between, so a page fills before the partition ends, also
+    # after the items that match (moto goes on weighing those that follow)
+    db, name = session_stack.client("dynamodb"), "gaps-query-large"
+    create_table(db, name)
+    try:
+        for i in range(6):
+            db.put_item(TableName=name, Item={"pk": {"S": "P"}, "sk": {"S": f"k{i}"}, "body": {"S": LARGE}})
+        for key in ("k1a", "k2a", "k9"):
+            db.put_item(TableName=name, Item={"pk": {"S": "P"}, "sk": {"S": key}})
+        request = {"TableName": name, **query}
+
+        # when
+        walked = query_pages(db, request, by_moto=False)
+
+        # then
+        assert walked == query_pages(db, request, by_moto=True)
+    finally:
+        db.delete_table(TableName=name)
+
+
+@contextmanager
+def counting_item_reads() -> Iterator[Counter[str]]:
+    """Counts the reads of stored values (every key comparison and hash goes through one) and item sizes."""
+    counts: Counter[str] = Counter()
+    cast_value, size = DynamoType.cast_value, Item.size
+
+    def counted_cast(self: DynamoType) -> Any:
+        counts["value reads"] += 1
+        return cast_value.fget(self)  # type: ignore[attr-defined]
+
+    def counted_size(self: Item) -> int:
+        counts["items sized"] += 1
+        return size(self)
+
+    DynamoType.cast_value = property(counted_cast)  # type: ignore[assignment, method-assign]
+    Item.size = counted_size  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        DynamoType.cast_value = cast_value  # type: ignore[method-assign]
+        Item.size = size  # type: ignore[method-assign]
+
+
+def test_a_querys_cost_does_not_depend_on_the_size_of_other_partitions(session_stack: Stack) -> None:
+    # given: two tables holding the same small partition, next to 10 or 1,000 other items
+    db = session_stack.client("dynamodb")
+    requests = [
+        {"KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "P"}},
+         "ScanIndexForward": False, "Limit": 2},
+        {"KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+         "ExpressionAttributeValues": {":pk": {"S": "P"}, ":lo": {"S": "b"}, ":hi": {"S": "d"}}},
+        {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :v)",
+         "ExpressionAttributeValues": {":pk": {"S": "P"}, ":v": {"S": "c"}}},
+    ]
+    work: dict[tuple[int, bool], Counter[str]] = {}
+    for others in (10, 1000):
+        name = f"gaps-query-cost-{others}"
+        create_table(db, name)
+        try:
+            items = [{"pk": {"S": "P"}, "sk": {"S": k}} for k in ("a", "b", "c", "ca", "d")]
+            items += [{"pk": {"S": "FEED"}, "sk": {"S": f"{i:05d}"}} for i in range(others // 2)]
+            items += [{"pk": {"S": f"POST#{i}"}, "sk": {"S": "POST"}} for i in range(others - others // 2)]
+            put_items(db, name, items)
+
+            # when
+            for by_moto in (False, True):
+                with counting_item_reads() as counts:
+                    for request in requests:
+                        query_pages(db, {"TableName": name, **request}, by_moto=by_moto)
+                work[others, by_moto] = counts
+        finally:
+            db.delete_table(TableName=name)
+
+    # then: the same work for the same partition, where moto's own query reads every item of the table
+    assert work[10, False] == work[1000, False]
+    assert work[1000, True]["value reads"] > 10 * work[10, True]["value reads"]

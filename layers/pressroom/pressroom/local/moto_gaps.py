@@ -1,10 +1,12 @@
-"""Where moto's S3 differs from S3 in a way the pipeline can see, the local stack closes the gap here."""
+"""Where moto differs from AWS in a way the pipeline (or its cost) can see, the local stack closes the gap here."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import uuid
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -15,6 +17,7 @@ def apply() -> None:
     """Close every gap this module knows of (idempotent)."""
     apply_delete_markers()
     apply_transaction_snapshots()
+    apply_fast_queries()
     apply_s3_event_shape()
 
 
@@ -215,6 +218,253 @@ def apply_transaction_snapshots() -> None:
     models.copy = _NoTableCopy()  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _transactions_applied = True
+
+
+# --- DynamoDB queries that cost what they touch -------------------------------------------------------
+
+# moto's own Table.query, kept for the fallback and so tests can compare the two on one table
+original_query: Any = None
+# DynamoDB's page limit, as moto applies it (moto.dynamodb.models.table.RESULT_SIZE_LIMIT)
+_PAGE_BYTES = 1_000_000
+# moto refuses an item above 405,000 bytes; the margin covers how its check and Item.size() count
+_LARGEST_ITEM = 410_000
+_COMPARISONS = {"=": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "BETWEEN": 2, "BEGINS_WITH": 1}
+_cast = itemgetter(0)
+
+
+class SortedPartition(dict):  # type: ignore[type-arg]
+    """One partition of a table with a range key (range key -> item) that knows its keys in moto's order.
+
+    The order, (cast value, key) pairs sorted as moto sorts a partition, is built on the first query and
+    then kept up to date by every insert and removal, so a query finds its first item by bisection.
+    A change made any other way (update, clear, ...) drops the order, to be rebuilt by the next query.
+    """
+
+    __slots__ = ("_order",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._order: list[tuple[Any, Any]] | None = None
+
+    def __reduce__(self) -> Any:
+        # a copy (moto's backups) is refilled item by item through __setitem__, so it starts without an order
+        return (SortedPartition, (), None, None, iter(self.items()))
+
+    def order(self) -> list[tuple[Any, Any]]:
+        if self._order is None:
+            self._order = sorted(((key.cast_value, key) for key in self), key=_cast)
+        return self._order
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        new = key not in self
+        super().__setitem__(key, value)
+        if new and self._order is not None:
+            cast = key.cast_value
+            self._order.insert(bisect.bisect_left(self._order, cast, key=_cast), (cast, key))
+
+    def __delitem__(self, key: Any) -> None:
+        self._forget(key)
+        super().__delitem__(key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self._forget(key)
+        return super().pop(key, *default)
+
+    def _forget(self, key: Any) -> None:
+        if self._order is None or key not in self:
+            return
+        cast = key.cast_value
+        at = bisect.bisect_left(self._order, cast, key=_cast)
+        if at < len(self._order) and self._order[at][0] == cast:
+            del self._order[at]
+        else:  # pragma: no cover - the order lost track somehow: rebuild it rather than trust it
+            self._order = None
+
+    def _drop_order(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        self._order = None
+        return getattr(super(), method)(*args, **kwargs)
+
+    def popitem(self) -> Any:
+        return self._drop_order("popitem")
+
+    def clear(self) -> None:
+        self._drop_order("clear")
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._drop_order("update", *args, **kwargs)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        return self._drop_order("setdefault", key, default)
+
+    def __ior__(self, other: Any) -> SortedPartition:
+        self._drop_order("__ior__", other)
+        return self
+
+
+def _partition(table: Any, hash_key: Any) -> SortedPartition | None:
+    """The partition of `hash_key` as a SortedPartition (a plain one is converted once), None if empty."""
+    items = table.items
+    if getattr(items, "default_factory", None) is dict:
+        items.default_factory = SortedPartition  # partitions created from now on keep their order
+    found = items.get(hash_key)
+    if found is None:
+        return None
+    if type(found) is dict:
+        found = items[hash_key] = SortedPartition(found)
+    return found
+
+
+def _key_bounds(order: list[tuple[Any, Any]], comparison: str | None, values: list[Any]) -> tuple[int, int]:
+    """The slice of `order` whose range keys satisfy the key condition (they are contiguous)."""
+    left, right = bisect.bisect_left, bisect.bisect_right
+    if comparison is None:
+        return 0, len(order)
+    value = values[0]
+    if comparison == "=":
+        return left(order, value, key=_cast), right(order, value, key=_cast)
+    if comparison == "<":
+        return 0, left(order, value, key=_cast)
+    if comparison == "<=":
+        return 0, right(order, value, key=_cast)
+    if comparison == ">":
+        return right(order, value, key=_cast), len(order)
+    if comparison == ">=":
+        return left(order, value, key=_cast), len(order)
+    if comparison == "BETWEEN":
+        low = left(order, value, key=_cast)
+        return low, max(low, right(order, values[1], key=_cast))
+    # BEGINS_WITH: cutting every key to the prefix's length keeps the order, and the keys that start with
+    # the prefix are exactly those whose cut equals it
+    size = len(value)
+
+    def cut(entry: tuple[Any, Any]) -> Any:
+        return entry[0][:size]
+
+    return left(order, value, key=cut), right(order, value, key=cut)
+
+
+def _handles(table: Any, hash_key: Any, comparison: str | None, range_objs: list[Any], limit: Any,
+             start_key: Any, index_name: Any, hash_conditions: Any, range_conditions: Any,
+             filter_kwargs: dict[str, Any]) -> bool:
+    """Whether a query is one the partition walk answers exactly as moto would; moto answers the rest."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if index_name or filter_kwargs or table.range_key_attr is None or not isinstance(hash_key, DynamoType):
+        return False
+    if len(hash_conditions or ()) > 1 or len(range_conditions or ()) > 1:
+        return False
+    if range_conditions and range_conditions[0][0] != table.range_key_attr:
+        return False
+    if limit is not None and (type(limit) is not int or limit < 1):
+        return False
+    if comparison is not None:
+        if _COMPARISONS.get(comparison) != len(range_objs):
+            return False
+        if any(value.type != table.range_key_type for value in range_objs):
+            return False
+        if comparison == "BEGINS_WITH" and table.range_key_type != "S":
+            return False
+    if start_key is not None:
+        # moto skips to the start key by comparing each item with it; within the partition that is a bisection
+        try:
+            start_hash = DynamoType(start_key[table.hash_key_attr])
+            start_range = DynamoType(start_key[table.range_key_attr])
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return False
+        if start_hash != hash_key or start_range.type != table.range_key_type:
+            return False
+    return True
+
+
+def apply_fast_queries() -> None:
+    """Make moto's DynamoDB Query cost what it returns, not what the table holds.
+
+    moto 5.2 answers a Query on a table by sorting every item of the table, keeping the queried partition,
+    sorting that again and walking it from the start, so each query into a 1,000-post index costs most of a
+    publish. Here a query on the table itself (not an index) goes straight to its partition, whose range keys
+    are kept sorted, bisects to the first key in the condition and the start key, and walks only as far as
+    moto's loop would add items: the same items in the same order, the same LastEvaluatedKey (including
+    moto's habit of giving one when the limit is met and any item follows, matching or not), the same page
+    limit, then FilterExpression and ProjectionExpression as moto applies them. Queries on an index, with a
+    QueryFilter, or with a condition or start key it does not recognise go to moto's own code.
+    Idempotent; it changes moto in this process only.
+    """
+    global original_query
+    if original_query is not None:
+        return
+    import copy
+
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    def query(self: Any, hash_key: Any, range_comparison: str | None, range_objs: list[Any], limit: int,
+              exclusive_start_key: dict[str, Any] | None, scan_index_forward: bool,
+              projection_expressions: list[list[str]] | None, index_name: str | None = None,
+              consistent_read: bool = False, filter_expression: Any = None,
+              hash_key_conditions: list[Any] | None = None, range_key_conditions: list[Any] | None = None,
+              **filter_kwargs: Any) -> tuple[list[Any], int, dict[str, Any] | None]:
+        if not _handles(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, index_name,
+                        hash_key_conditions, range_key_conditions, filter_kwargs):
+            return original(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                            scan_index_forward, projection_expressions, index_name, consistent_read,
+                            filter_expression, hash_key_conditions=hash_key_conditions,
+                            range_key_conditions=range_key_conditions, **filter_kwargs)
+        partition = _partition(self, hash_key)
+        order = partition.order() if partition is not None else []
+        low, high = _key_bounds(order, range_comparison, [value.cast_value for value in range_objs])
+        forward = scan_index_forward is not False
+        start = None
+        if exclusive_start_key is not None:
+            from moto.dynamodb.models.dynamo_type import DynamoType
+
+            start = DynamoType(exclusive_start_key[self.range_key_attr]).cast_value
+        if forward:
+            # the walk starts after the start key; items before the condition's slice never match
+            first = bisect.bisect_right(order, start, key=_cast) if start is not None else 0
+            begin = max(low, first)
+            end = max(high, begin)
+            matching = (order[i][1] for i in range(begin, end))
+            following = (order[i][1] for i in range(end, len(order)))
+        else:
+            last = bisect.bisect_left(order, start, key=_cast) if start is not None else len(order)
+            end = min(high, last)
+            begin = min(low, end)
+            matching = (order[i][1] for i in range(end - 1, begin - 1, -1))
+            following = (order[i][1] for i in range(begin - 1, -1, -1))
+
+        # moto's loop: before adding an item it stops at the limit or when the item would overfill the page
+        results: list[Any] = []
+        result_size = 0
+        last_evaluated_key = None
+        for key in matching:
+            item = partition[key]  # type: ignore[index]
+            size = item.size()
+            if len(results) == limit or result_size + size > _PAGE_BYTES:
+                last_evaluated_key = self._get_last_evaluated_key(results[-1], None)
+                break
+            results.append(item)
+            result_size += size
+        else:
+            # moto goes on through the items that do not match: the first one still meets the limit check,
+            # the later ones only the page check, which no item can trip until the page is nearly full
+            for key in following:
+                item = partition[key]  # type: ignore[index]
+                if len(results) == limit or result_size + item.size() > _PAGE_BYTES:
+                    last_evaluated_key = self._get_last_evaluated_key(results[-1], None)
+                    break
+                if result_size + _LARGEST_ITEM <= _PAGE_BYTES:
+                    break
+        scanned_count = len(results)
+        results = copy.deepcopy(results)
+        if filter_expression is not None:
+            results = [item for item in results if filter_expression.expr(item)]
+        if projection_expressions:
+            results = [item.project(projection_expressions) for item in results]
+        return results, scanned_count, last_evaluated_key
+
+    Table.query = query  # type: ignore[method-assign]
+    original_query = original
 
 
 def check_s3_event_shape(body: str) -> None:
