@@ -83,8 +83,6 @@ class Function:
             env["PRESSROOM_THEME_DIR"] = self.stack.theme
         env.update({"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "false",
                     "AWS_LAMBDA_FUNCTION_NAME": self.name})
-        if self.stack.endpoint_url:
-            env["AWS_ENDPOINT_URL"] = self.stack.endpoint_url
         now = self.stack.now()
         if now is not None:
             env["PRESSROOM_NOW"] = now.isoformat()
@@ -206,11 +204,12 @@ class Stack:
             self._server.start()
             self.endpoint_url = f"http://127.0.0.1:{self._server._server.server_port}"
             os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
-        else:
-            from moto import mock_aws
+        from moto import mock_aws
 
-            self._mock = mock_aws()
-            self._mock.start()
+        # The stack's own calls and its functions' stay in this process, on the backends the server serves
+        # to other programs: a request over HTTP to moto's server costs ten times more.
+        self._mock = mock_aws()
+        self._mock.start(reset=self.server_port is None)
         self._reset_caches()
         self.deploy()
 
@@ -239,10 +238,11 @@ class Stack:
     def _new_client(self, service: str) -> Any:
         import boto3
 
-        endpoint = self.endpoint_url
-        if endpoint is None and service == "dynamodbstreams":
-            # botocore sends ARN-bearing stream calls to an account endpoint that moto does not route
-            endpoint = f"https://streams.dynamodb.{REGION}.amazonaws.com"
+        # An explicit AWS endpoint, so that AWS_ENDPOINT_URL (set for other programs in server mode) is not
+        # used: moto answers in-process. botocore sends ARN-bearing stream calls to an account endpoint that
+        # moto does not route, hence the plain one for streams.
+        host = "streams.dynamodb" if service == "dynamodbstreams" else service
+        endpoint = f"https://{host}.{REGION}.amazonaws.com"
         return boto3.session.Session().client(service, region_name=REGION, endpoint_url=endpoint,
                                               aws_access_key_id="testing", aws_secret_access_key="testing")
 
@@ -603,9 +603,32 @@ class Stack:
             self._drain_stream_records()
 
     def _drain_stream_records(self) -> None:
+        """Move every shard's position to its end (LATEST), without reading what lies before it."""
+        streams = self.client("dynamodbstreams")
         for mapping in self.template.mappings if self.template else []:
-            if mapping.kind == "DynamoDB":
-                self._read_stream(mapping.source)
+            if mapping.kind != "DynamoDB":
+                continue
+            arn = self._stream_arn(mapping.source)
+            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                self._stream_iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")["ShardIterator"]
+
+    @contextlib.contextmanager
+    def notifications_paused(self) -> Iterator[None]:
+        """The buckets send no events inside (a bulk load writes the outcome of its uploads itself)."""
+        s3 = self.client("s3")
+        local = self.template
+        buckets = [self.resources[logical] for logical, props in (local.buckets.items() if local else [])
+                   if props.get("NotificationConfiguration", {}).get("EventBridgeConfiguration", {})
+                   .get("EventBridgeEnabled")]
+        for bucket in buckets:
+            s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+        try:
+            yield
+        finally:
+            for bucket in buckets:
+                s3.put_bucket_notification_configuration(
+                    Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
 
     def _deliver_stream(self, mapping: EventMapping) -> int:
         records = [r for r in self._read_stream(mapping.source) if _matches_filters(r, mapping.filters)]

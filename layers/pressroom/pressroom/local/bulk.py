@@ -38,13 +38,21 @@ def load(stack: Stack, built: Build, *, progress: Progress | None = None) -> Loa
 
     A file saved after the batch read it is uploaded as it is now but its state is the one judged: it is
     named in `changed`, for the caller to publish again (its next event wins over a loaded state)."""
+    versions: dict[str, tuple[str, str]] = {}
+    loaded = Loaded()
+    inputs = sorted(built.folder.inputs.items(), key=lambda item: (item[0] != urls.CONTENT_SITE_SETTINGS, item[0]))
+    with stack.notifications_paused():
+        _write(stack, built, inputs, versions, loaded, progress)
+    stack.drain()
+    return loaded
+
+
+def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tuple[str, str]], loaded: Loaded,
+           progress: Progress | None) -> None:
     from pressroom.publish import Publisher
     from pressroom.publish.batch import digest
 
     s3 = stack.client("s3")
-    versions: dict[str, tuple[str, str]] = {}
-    loaded = Loaded()
-    inputs = sorted(built.folder.inputs.items(), key=lambda item: (item[0] != urls.CONTENT_SITE_SETTINGS, item[0]))
     for done, (key, path) in enumerate(inputs, 1):
         try:
             data = path.read_bytes()
@@ -97,9 +105,7 @@ def load(stack: Stack, built: Build, *, progress: Progress | None = None) -> Loa
     for key, plan in built.plans.items():
         if plan.schedule is not None:
             publisher.schedule(key, plan.schedule)
-    stack.drain()
     loaded.items, loaded.pages = len(items), len(pages.pages)
-    return loaded
 
 
 def state_item(state: SourceState) -> dict[str, Any]:
