@@ -222,30 +222,32 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
     return readings
 
 
-def _site_settings(folder: Folder, max_bytes: int) -> tuple[Site, Verdict | None]:
+def _site_settings(folder: Folder, max_bytes: int) -> tuple[Site, Verdict | None, str]:
+    """The folder's settings (the defaults when it has none or they are refused), their verdict and digest."""
     path = folder.inputs.get(urls.CONTENT_SITE_SETTINGS)
     if path is None:
-        return Site(), None
+        return Site(), None, ""
     data = path.read_bytes()
     key = urls.CONTENT_SITE_SETTINGS
     if len(data) > max_bytes:
         problem = Problem(f"site.yaml is {len(data):,} bytes, more than the limit of {max_bytes:,} bytes",
                           hint="keep site.yaml to the settings it lists")
-        return Site(), Verdict(key, path, Status.REJECTED, problems=[problem])
+        return Site(), Verdict(key, path, Status.REJECTED, problems=[problem]), digest(data)
     try:
-        return parse_site(data), Verdict(key, path, Status.PUBLISHED, "/")
+        return parse_site(data), Verdict(key, path, Status.PUBLISHED, "/"), digest(data)
     except Rejected as rejected:
-        return Site(), Verdict(key, path, Status.REJECTED, problems=list(rejected.problems))
+        return Site(), Verdict(key, path, Status.REJECTED, problems=list(rejected.problems)), digest(data)
 
 
-def _media(key: str, path: Path) -> tuple[Verdict, bytes]:
+def _media(key: str, path: Path) -> tuple[Verdict, bytes, str | None]:
+    """A media file's verdict, its bytes and the Content-Type it is published with (None: refused)."""
     data = path.read_bytes()
     content_type, reason = media_type(key, data[:1024])
     if content_type is None or len(data) > MAX_MEDIA_BYTES:
         reason = reason or f"the file is larger than {MAX_MEDIA_BYTES // (1024 * 1024)} MB"
         problem = Problem(reason, hint="upload images, PDF, audio or video with the matching extension")
-        return Verdict(key, path, Status.REJECTED, problems=[problem]), data
-    return Verdict(key, path, Status.PUBLISHED, "/" + urls.media_site_key(key)), data
+        return Verdict(key, path, Status.REJECTED, problems=[problem]), data, None
+    return Verdict(key, path, Status.PUBLISHED, "/" + urls.media_site_key(key)), data, content_type
 
 
 def plans_for(readings: dict[str, Reading], now: datetime) -> dict[str, Plan]:
@@ -272,7 +274,7 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     """
     now = now or datetime.now(UTC)
     folder = scan(root)
-    own_site, settings = _site_settings(folder, max_bytes)
+    own_site, settings, settings_digest = _site_settings(folder, max_bytes)
     site = site or own_site
     verdicts: dict[str, Verdict] = {k: Verdict(k, folder.root / k, Status.IGNORED, problems=[Problem(
         f"not published: {reason}", severity="warning")]) for k, reason in folder.ignored.items()}
@@ -287,20 +289,20 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     for key, plan in plans.items():
         report = plan.report or {}
         article = readings[key].article
+        dated = article.date.isoformat() if article and article.date else ""
         verdicts[key] = Verdict(key, folder.inputs[key], plan.status, plan.url, list(plan.problems),
-                                str(report.get("winner", "")), article.date.isoformat() if article and article.date else "")
+                                str(report.get("winner", "")), dated)
     out = MemorySite()
     for key in folder.inputs:
         if urls.is_media_key(key):
-            verdict, body = _media(key, folder.inputs[key])
+            verdict, body, content_type = _media(key, folder.inputs[key])
             verdicts[key], digests[key] = verdict, digest(body)
-            content_type, _ = media_type(key, body[:1024])
-            if verdict.status == Status.PUBLISHED and content_type and render_pages:
+            if content_type and render_pages:
                 out.put(render.Page(urls.media_site_key(key), body, content_type))
     if render_pages:
         _render(out, plans, site, render.load_theme(theme_dir), progress)
     if settings is not None:
-        digests[settings.key] = digest(settings.path.read_bytes())
+        digests[settings.key] = settings_digest
     return Build(folder, site, dict(sorted(verdicts.items())), out, plans, now, digests)
 
 
