@@ -249,3 +249,30 @@ def test_a_file_saved_while_the_folder_loads_is_published(tmp_path: Path, monkey
         # then: it is published through the pipeline once the load is done
         wait_for(lambda: get(dev.preview_url + "posts/late-save/")[0] == 200, timeout=5,
                  what="publishing a file saved during loading")
+
+
+def test_dev_on_the_articles_folder_is_a_usage_error_naming_the_content_folder(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from pressroom.cli import main
+
+    folder = tmp_path / "site"
+    shutil.copytree(EXAMPLE, folder)
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["dev", str(folder / "articles"), "--port", "0"])
+    assert result.exit_code == 2 and "the content folder is probably" in result.output and str(folder) in result.output
+
+
+def test_a_refused_site_yaml_keeps_the_last_good_settings(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    # given
+    dev, folder, output = session
+    good = (folder / "site.yaml").read_text()
+
+    # when: a typo in the settings is saved
+    (folder / "site.yaml").write_text(good + "timezone: Europe/Lisbn\n")
+
+    # then: the pipeline reports it, and the site keeps its name
+    wait_for(lambda: re.search(r"rejected\s+site.yaml: .*timezone", output.getvalue()), what="the rejection")
+    assert "Harbour Town Gazette" in get(dev.preview_url)[1]
+    (folder / "site.yaml").write_text(good)

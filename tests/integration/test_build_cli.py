@@ -121,3 +121,71 @@ def test_build_names_the_files_it_does_not_publish(tmp_path: Path, monkeypatch) 
     assert result.exit_code == 0, result.output
     assert "ignored notes.md" in result.output and "site.yaml, articles/ and media/" in result.output
     assert not (tmp_path / "out" / "posts" / "later").exists()
+
+
+def test_build_refuses_an_out_folder_inside_the_content_folder(tmp_path: Path) -> None:
+    content = _content(tmp_path)
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(content / "articles" / "www")])
+    assert result.exit_code == 2 and "inside the content folder" in result.output
+    assert not (content / "articles" / "www").exists()
+
+
+def test_a_held_article_makes_build_exit_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (content / "articles" / "zz.md").write_bytes(article("Twin", "2026-01-05", slug="one"))
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "held articles/zz.md" in result.output
+
+
+def test_a_refused_site_yaml_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (content / "site.yaml").write_text("name: Test Times\ntimezone: Europe/Lisbn\n")
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "timezone" in result.output and "Nothing written" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_stale_pages_are_named_and_removed_with_clean(tmp_path: Path, monkeypatch) -> None:
+    # given: a site built, then an article removed
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(content), "--out", str(out)]).exit_code == 0
+    (content / "articles" / "one.md").unlink()
+
+    # when / then: a plain build says what it left; --clean removes it
+    result = runner.invoke(main, ["build", str(content), "--out", str(out)])
+    assert "were not written by this build" in result.output and (out / "posts" / "one" / "index.html").exists()
+    result = runner.invoke(main, ["build", str(content), "--out", str(out), "--clean"])
+    assert result.exit_code == 0 and not (out / "posts" / "one" / "index.html").exists()
+    assert (out / "posts" / "two" / "index.html").exists()
+
+
+def test_a_broken_theme_is_a_usage_error_naming_the_template(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (tmp_path / "theme" / "templates").mkdir(parents=True)
+    (tmp_path / "theme" / "templates" / "article.html").write_text("{% if %}\n")
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "out"),
+                                       "--theme", str(tmp_path / "theme")])
+    assert result.exit_code == 2 and "article.html" in result.output and "Traceback" not in result.output
+
+
+def test_a_file_deleted_while_the_folder_is_read_is_left_out(tmp_path: Path, monkeypatch) -> None:
+    from pressroom.publish import batch
+
+    content = _content(tmp_path)
+    real = batch.scan
+
+    def scan_then_delete(root: Path) -> batch.Folder:
+        found = real(root)
+        (content / "articles" / "one.md").unlink()
+        return found
+
+    monkeypatch.setattr(batch, "scan", scan_then_delete)
+    built = batch.build_folder(content)
+    assert "articles/one.md" not in built.verdicts and "posts/one/index.html" not in built.site_pages.pages
+    assert "posts/two/index.html" in built.site_pages.pages

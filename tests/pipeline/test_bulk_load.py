@@ -81,3 +81,25 @@ def test_a_change_after_a_bulk_load_goes_through_the_pipeline_and_wins(stack: St
     # then
     assert b"Second" in stack.site_object("posts/a/index.html")
     assert b"Second" in stack.site_object("index.html") and b"First" not in stack.site_object("index.html")
+
+
+def test_loading_over_a_loaded_site_leaves_what_loading_it_fresh_does(stack: Stack, tmp_path: Path) -> None:
+    # given: the stack holds one folder
+    before = _write(tmp_path / "before", {"site.yaml": "name: Old Name\n",
+                                          "articles/a.md": article("A", "2026-03-01", tags=["port"]),
+                                          "articles/b.md": article("B", "2026-02-01", tags=["rail"])})
+    after = _write(tmp_path / "after", {"site.yaml": "name: New Name\ntimezone: Asia/Baku\n",
+                                        "articles/a.md": article("A", "2026-03-01", tags=["port"])})
+    stack.reset()
+    stack.load(build_folder(before, now=NOW))
+
+    # when: the changed folder is loaded over it
+    stack.load(build_folder(after, now=NOW), replace_all=True)
+    replaced = _state(stack)
+
+    # then: the same state as loading the changed folder into an empty stack (uploads aside)
+    stack.reset()
+    stack.load(build_folder(after, now=NOW))
+    fresh = _state(stack)
+    assert replaced[0] == fresh[0] and replaced[1] == fresh[1] and replaced[3] == fresh[3]
+    assert b"New Name" in stack.site_object("index.html")

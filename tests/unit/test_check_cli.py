@@ -182,3 +182,12 @@ def test_scheduled_depends_on_the_clock_given(content: Path) -> None:
         _, out, _ = _run("--json", "--now", now, str(content / "articles" / "later.md"))
         statuses.append(json.loads(out)["files"][0]["status"])
     assert statuses == ["scheduled", "published"]
+
+
+def test_a_file_the_pipeline_never_reads_named_alone_is_ignored(content: Path) -> None:
+    (content / "stray.md").write_text("---\ntitle: Stray\n---\nBody.\n")
+    (content / "drafts").mkdir()
+    (content / "drafts" / "wip.md").write_text("---\ntitle: Wip\n---\nBody.\n")
+    code, out, _ = _run("--json", str(content / "stray.md"), str(content / "drafts" / "wip.md"))
+    files = json.loads(out)["files"]
+    assert code == EXIT_OK and [f["status"] for f in files] == ["ignored", "ignored"]

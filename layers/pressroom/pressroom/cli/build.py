@@ -29,22 +29,29 @@ def parse_now(value: str | None) -> datetime | None:
 @main.command()
 @click.argument("content_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the site into.")
+              help="Folder to write the site into (never inside CONTENT_DIR).")
 @click.option("--now", "now_text", metavar="ISO", help="Fixed clock for undated and scheduled articles.")
 @click.option("--theme", "theme_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A theme folder (templates/, static/) whose files replace the default theme's by name.")
-def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Path | None) -> None:
+@click.option("--clean", is_flag=True, help="Remove files in --out that this build did not write (stale pages).")
+def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Path | None, clean: bool) -> None:
     """Build CONTENT_DIR into a static site in --out, with the rules the deployed pipeline follows.
 
     CONTENT_DIR mirrors the content bucket: site.yaml at its root, articles/ and media/ below it. Articles are
-    parsed in one worker process per core; the site is decided, rendered and written once.
+    parsed in one worker process per core; the site is decided, rendered and written once. Exit status 0 when
+    every article is published (or a draft, or scheduled), 1 when any is rejected or held, or site.yaml is
+    refused (then nothing is written), 2 for usage errors.
     """
+    import jinja2
     from rich.console import Console
     from rich.table import Table
 
     from pressroom.publish.batch import EmptyFolder, build_folder
     from pressroom.publish.status import ATTENTION, Status
 
+    if out_dir.resolve() == content_dir.resolve() or content_dir.resolve() in out_dir.resolve().parents:
+        raise click.UsageError(f"--out {out_dir} is inside the content folder {content_dir}: the next build "
+                               "would read the site as content; write it elsewhere")
     now = parse_now(now_text)
     err = Console(stderr=True)
     started = time.monotonic()
@@ -54,23 +61,42 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
                                  progress=progress)
     except EmptyFolder as exc:
         raise click.UsageError(str(exc)) from None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = built.site_pages.write(out_dir)
-    seconds = time.monotonic() - started
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise click.UsageError(f"the theme cannot render the site: {where}{exc.message or exc}") from None
     for verdict in built.verdicts.values():
         if verdict.status in ATTENTION or verdict.status == Status.IGNORED:
             print_verdict(err, verdict)
+    settings = built.verdicts.get("site.yaml")
+    if settings is not None and settings.status == Status.REJECTED:
+        click.echo("Nothing written: site.yaml is refused, and a site built with the default settings is not "
+                   "the one meant. Fix it (see above) and build again.", err=True)
+        sys.exit(EXIT_REJECTED)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = built.site_pages.write(out_dir)
+    stale = sorted(p for p in out_dir.resolve().rglob("*") if p.is_file() and p not in set(written))
+    if stale and clean:
+        for path in stale:
+            path.unlink()
+    elif stale:
+        err.print(f"[yellow]{len(stale)} file(s) in {out_dir} were not written by this build[/yellow] (pages of "
+                  f"articles since removed, drafted or renamed, old assets); --clean removes them, e.g. "
+                  f"{stale[0].relative_to(out_dir.resolve())}", highlight=False, soft_wrap=True)
+    seconds = time.monotonic() - started
     table = Table(title="pressroom build", show_header=False)
     for status in (Status.PUBLISHED, Status.REJECTED, Status.HELD, Status.DRAFT, Status.SCHEDULED, Status.IGNORED):
         table.add_row(status.value, str(built.count(status)))
     table.add_row("files written", str(len(written)))
+    if clean:
+        table.add_row("stale files removed", str(len(stale)))
     table.add_row("seconds", f"{seconds:.1f}")
     err.print(table)
     if written:
         click.echo(f"Site written to {out_dir.resolve()} (open {(out_dir / 'index.html').resolve()})")
     else:
         click.echo(f"No page written to {out_dir.resolve()}: nothing in {content_dir} is published")
-    sys.exit(EXIT_REJECTED if built.count(Status.REJECTED) else EXIT_OK)
+    trouble = built.count(Status.REJECTED) + built.count(Status.HELD)
+    sys.exit(EXIT_REJECTED if trouble else EXIT_OK)
 
 
 @contextmanager

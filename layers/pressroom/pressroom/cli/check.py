@@ -14,22 +14,10 @@ from pressroom.cli import EXIT_OK, EXIT_REJECTED, main
 from pressroom.cli.build import parse_now
 from pressroom.config import DEFAULT_MAX_UPLOAD_BYTES
 from pressroom.errors import Problem, Rejected
-from pressroom.publish.batch import EmptyFolder, Verdict, build_folder
+from pressroom.publish.batch import EmptyFolder, Verdict, build_folder, content_root
 from pressroom.publish.core import read_upload
 from pressroom.publish.status import Status
 from pressroom.site import Site, parse_site
-
-
-def content_root_of(path: Path) -> Path | None:
-    """The content folder a file belongs to: the folder of its site.yaml, or the one holding its articles/ or
-    media/ folder; None for a file outside any content folder."""
-    path = path.resolve()
-    if path.name == urls.CONTENT_SITE_SETTINGS:
-        return path.parent
-    for folder in path.parents:
-        if folder.name in (urls.CONTENT_ARTICLES.strip("/"), urls.CONTENT_MEDIA.strip("/")):
-            return folder.parent
-    return None
 
 
 def judge_alone(path: Path, site: Site, now: datetime, max_bytes: int) -> Verdict:
@@ -110,7 +98,7 @@ def check(paths: tuple[Path, ...], site_file: Path | None, max_bytes: int, now_t
             wanted[path.resolve()] = None
             shown_roots[path.resolve()] = path
             continue
-        root = content_root_of(path)
+        root = content_root(path)
         if root is None:
             loose.append(path)
         elif wanted.get(root, {}) is not None:

@@ -19,8 +19,9 @@ import click
 
 from pressroom import render, urls
 from pressroom.cli import EXIT_OK, EXIT_USAGE, main
-from pressroom.cli.ops import content_key, content_root
+from pressroom.cli.ops import content_key
 from pressroom.preview.reports import NEEDS_ATTENTION, Change, ReportBook, describe_errors
+from pressroom.publish.batch import content_root
 from pressroom.publish.status import Status
 
 if TYPE_CHECKING:
@@ -349,8 +350,8 @@ class DevSession:
     def load(self, *, again: bool = False) -> Any:
         """Bring the stack to the folder's state in bulk, through the batch core; returns the build.
 
-        `again` (a settings or theme edit): the stack is emptied first, and uploads made to it from outside
-        the folder are put back through the pipeline afterwards.
+        `again` (a settings or theme edit): pages stay online while they are rewritten, what the folder no
+        longer makes is removed, and uploads made from outside the folder are published again afterwards.
         """
         import time
 
@@ -364,9 +365,7 @@ class DevSession:
                 built = build_folder(self.folder, now=self.stack.now(), theme_dir=self.stack.theme,
                                      progress=progress)
                 outside = self._outside_uploads(built) if again else {}
-                if again:
-                    self.stack.reset()
-                loaded = self.stack.load(built, progress=progress)
+                loaded = self.stack.load(built, progress=progress, replace_all=again)
         except EmptyFolder:
             return None  # nothing to load yet: whatever is saved later is published as it comes
         self.watcher.uploaded = dict(loaded.uploaded)
@@ -404,13 +403,26 @@ class DevSession:
         self.console.print(f"loaded {self.folder}: {counts} in {seconds:.1f} s")
 
     def apply(self, paths: set[Path]) -> list[tuple[str, str]]:
-        """A change in the folder: single files through the real pipeline; site.yaml at batch speed."""
+        """A change in the folder: single files through the real pipeline; valid settings at batch speed (a
+        refused site.yaml goes through the pipeline too, which reports it and keeps the last good settings)."""
         assert self.watcher is not None
-        if any(self.watcher.root / urls.CONTENT_SITE_SETTINGS == Path(os.path.abspath(p)) for p in paths):
+        settings = self.watcher.root / urls.CONTENT_SITE_SETTINGS
+        if any(settings == Path(os.path.abspath(p)) for p in paths) and self._acceptable(settings):
             self.console.print("site.yaml changed: rebuilding the site …")
             self.reload()
             return [("reload", urls.CONTENT_SITE_SETTINGS)]
         return self.watcher.apply(paths)
+
+    @staticmethod
+    def _acceptable(settings: Path) -> bool:
+        from pressroom.errors import Rejected
+        from pressroom.site import parse_site
+
+        try:
+            parse_site(settings.read_bytes())
+        except (OSError, Rejected):
+            return False
+        return True
 
     def reload(self) -> Any:
         """Re-render the whole site through the batch core (settings or theme edits), pausing delivery."""
@@ -452,6 +464,10 @@ def dev(content_dir: Path | None, port: int, drafts: bool, verbose: bool) -> Non
 
     folder = content_dir or content_root(Path.cwd()) or Path.cwd()
     console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    meant = content_root(folder.resolve().parent) if not (folder / urls.CONTENT_SITE_SETTINGS).is_file() \
+        and not (folder / urls.CONTENT_ARTICLES).is_dir() else None
+    if meant is not None:
+        raise click.UsageError(f"{folder} has neither site.yaml nor articles/; the content folder is probably {meant}")
     if not (folder / urls.CONTENT_SITE_SETTINGS).is_file():
         console.print(f"[yellow]no site.yaml in {folder}[/yellow]: the site uses the default settings")
     console.print(f"starting a local stack and publishing {folder.resolve()} …")

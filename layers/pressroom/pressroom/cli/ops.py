@@ -15,6 +15,7 @@ import click
 from pressroom import urls
 from pressroom.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from pressroom.preview.reports import describe_errors, read_report
+from pressroom.publish.batch import content_root
 from pressroom.publish.batch import never_uploaded as ignored
 from pressroom.publish.status import ATTENTION, Status
 
@@ -28,15 +29,6 @@ class StackError(click.ClickException):
 
 
 # --- content folders ------------------------------------------------------------------------------------
-
-
-def content_root(start: Path) -> Path | None:
-    """The content folder `start` belongs to: the nearest folder at or above it holding site.yaml."""
-    start = start.resolve()
-    for folder in (start, *start.parents) if start.is_dir() else start.parents:
-        if (folder / urls.CONTENT_SITE_SETTINGS).is_file():
-            return folder
-    return None
 
 
 def content_key(root: Path, path: Path) -> str | None:

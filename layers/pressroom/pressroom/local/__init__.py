@@ -591,11 +591,11 @@ class Stack:
         return Services(config.from_environ(env), s3=self.client("s3"), dynamodb=self.client("dynamodb"),
                         sqs=self.client("sqs"), scheduler=self.client("scheduler"))
 
-    def load(self, built: Any, progress: Any = None) -> Any:
+    def load(self, built: Any, progress: Any = None, *, replace_all: bool = False) -> Any:
         """Bring the stack to the state of a built content folder in bulk (see `pressroom.local.bulk`)."""
         from pressroom.local import bulk
 
-        return bulk.load(self, built, progress=progress)
+        return bulk.load(self, built, progress=progress, replace_all=replace_all)
 
     def skip_stream(self) -> None:
         """Move past every stream record without delivering it (for tests that write the table directly)."""

@@ -31,24 +31,29 @@ class Loaded:
     pages: int = 0
 
 
-def load(stack: Stack, built: Build, *, progress: Progress | None = None) -> Loaded:
+def load(stack: Stack, built: Build, *, progress: Progress | None = None, replace_all: bool = False) -> Loaded:
     """Write a built folder into the stack: uploads, index, site, reports and schedules, as the pipeline
     would have left them after publishing the folder event by event. The events the uploads raise and the
     stream records of the writes are drained, so nothing is published twice.
 
     A file saved after the batch read it is uploaded as it is now but its state is the one judged: it is
-    named in `changed`, for the caller to publish again (its next event wins over a loaded state)."""
+    named in `changed`, for the caller to publish again (its next event wins over a loaded state).
+
+    `replace_all`: the stack already holds a site; what the load does not write again (index items, site
+    objects) is removed afterwards, so pages stay online while they are rewritten."""
     versions: dict[str, tuple[str, str]] = {}
     loaded = Loaded()
     inputs = sorted(built.folder.inputs.items(), key=lambda item: (item[0] != urls.CONTENT_SITE_SETTINGS, item[0]))
     with stack.notifications_paused():
-        _write(stack, built, inputs, versions, loaded, progress)
+        written = _write(stack, built, inputs, versions, loaded, progress)
+        if replace_all:
+            _remove_others(stack, *written)
     stack.drain()
     return loaded
 
 
 def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tuple[str, str]], loaded: Loaded,
-           progress: Progress | None) -> None:
+           progress: Progress | None) -> tuple[set[tuple[str, str]], set[str]]:
     from pressroom.publish import Publisher
     from pressroom.publish.batch import digest
 
@@ -106,6 +111,27 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         if plan.schedule is not None:
             publisher.schedule(key, plan.schedule)
     loaded.items, loaded.pages = len(items), len(pages.pages)
+    return {(str(i["pk"]), str(i["sk"])) for i in items}, set(pages.pages)
+
+
+def _remove_others(stack: Stack, items: set[tuple[str, str]], pages: set[str]) -> None:
+    """Remove index items and site objects a load did not write (the local stack may scan: it is not AWS)."""
+    db, table = stack.client("dynamodb"), stack.posts_table
+    stale = []
+    for page in db.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
+        for item in page.get("Items", []):
+            pk, sk = item["pk"]["S"], item["sk"]["S"]
+            if (pk, sk) not in items and pk != "SITE" and not pk.startswith("REBUILD#"):
+                stale.append({"DeleteRequest": {"Key": item}})
+    for start in range(0, len(stale), 25):
+        pending: dict[str, Any] = {table: stale[start : start + 25]}
+        while pending:
+            pending = db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+    s3 = stack.client("s3")
+    for listed in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.site_bucket):
+        gone = [{"Key": o["Key"]} for o in listed.get("Contents", []) if o["Key"] not in pages]
+        if gone:
+            s3.delete_objects(Bucket=stack.site_bucket, Delete={"Objects": gone})
 
 
 def state_item(state: SourceState) -> dict[str, Any]:

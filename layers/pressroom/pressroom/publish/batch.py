@@ -71,7 +71,7 @@ def scan(root: Path) -> Folder:
     """Every file under `root`, split into the pipeline's inputs and what it ignores (with the reason)."""
     root = Path(root)
     if not (root / urls.CONTENT_SITE_SETTINGS).is_file() and not (root / urls.CONTENT_ARTICLES).is_dir():
-        hint = _content_root_near(root)
+        hint = content_root(root.parent)
         suggestion = f"; the content folder is probably {hint}" if hint else ""
         raise EmptyFolder(f"{root} has neither site.yaml nor articles/{suggestion}")
     inputs: dict[str, Path] = {}
@@ -89,11 +89,13 @@ def scan(root: Path) -> Folder:
     return Folder(root, dict(sorted(inputs.items())), ignored)
 
 
-def _content_root_near(folder: Path) -> Path | None:
-    """The folder that holds articles/, looking up from `folder` (for a user who named articles/ itself)."""
-    for candidate in (folder, *folder.resolve().parents):
-        if (candidate / urls.CONTENT_ARTICLES).is_dir() or (candidate / urls.CONTENT_SITE_SETTINGS).is_file():
-            return candidate
+def content_root(start: Path) -> Path | None:
+    """The content folder `start` belongs to: the nearest folder at or above it (above it, for a file) that
+    holds site.yaml or articles/; None outside any content folder."""
+    start = Path(os.path.abspath(start))
+    for folder in (start, *start.parents) if start.is_dir() else start.parents:
+        if (folder / urls.CONTENT_SITE_SETTINGS).is_file() or (folder / urls.CONTENT_ARTICLES).is_dir():
+            return folder
     return None
 
 
@@ -185,7 +187,10 @@ class Build:
 
 def _read_file(args: tuple[str, str, Site, datetime, int]) -> tuple[Reading, str]:
     key, path, site, now, max_bytes = args
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:  # deleted since the folder was scanned: as the pipeline sees a deleted key
+        return Reading(key, Status.DELETED), ""
     return read_upload(key, data, site, now=now, max_bytes=max_bytes, size=len(data)), digest(data)
 
 
@@ -283,6 +288,8 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     articles = [k for k in folder.inputs if urls.is_article_key(k)]
     jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
     judged = read_all(jobs, workers=workers, progress=progress)
+    for key in [k for k, (reading, _) in judged.items() if reading.status == Status.DELETED]:
+        del judged[key], folder.inputs[key]  # gone while the folder was read: not part of this build
     readings = {key: reading for key, (reading, _) in judged.items()}
     digests = {key: data_digest for key, (_, data_digest) in judged.items()}
     plans = plans_for(readings, now)
