@@ -189,3 +189,20 @@ def test_a_file_deleted_while_the_folder_is_read_is_left_out(tmp_path: Path, mon
     built = batch.build_folder(content)
     assert "articles/one.md" not in built.verdicts and "posts/one/index.html" not in built.site_pages.pages
     assert "posts/two/index.html" in built.site_pages.pages
+
+
+def test_reading_falls_back_to_this_process_when_workers_cannot_start(tmp_path: Path, monkeypatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pressroom.publish import batch
+
+    class Broken:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise BrokenProcessPool("no workers here")
+
+    content = _content(tmp_path)
+    for i in range(batch.IN_PROCESS_BELOW):
+        (content / "articles" / f"many-{i}.md").write_bytes(article(f"Many {i}", "2026-01-07"))
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", Broken)
+    built = batch.build_folder(content)
+    assert built.count(batch.Status.PUBLISHED) == batch.IN_PROCESS_BELOW + 3  # the articles, and site.yaml

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -218,12 +219,18 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
     chunks = [jobs[i : i + CHUNK] for i in range(0, total, CHUNK)]
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for found in pool.map(_read_chunk, chunks):
-            for reading, data_digest in found:
-                readings[reading.key] = (reading, data_digest)
-            if progress:
-                progress("reading", len(readings), total)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for found in pool.map(_read_chunk, chunks):
+                for reading, data_digest in found:
+                    readings[reading.key] = (reading, data_digest)
+                if progress:
+                    progress("reading", len(readings), total)
+    except BrokenProcessPool:
+        # workers could not start (a caller whose main module cannot be imported again, such as a script
+        # read from standard input): the rest is read in this process
+        return read_all([args for args in jobs if args[0] not in readings] if readings else jobs, workers=1,
+                        progress=progress) | readings
     return readings
 
 
