@@ -187,8 +187,8 @@ def test_a_file_deleted_while_the_folder_is_read_is_left_out(tmp_path: Path, mon
 
     monkeypatch.setattr(batch, "scan", scan_then_delete)
     built = batch.build_folder(content)
-    assert "articles/one.md" not in built.verdicts and "posts/one/index.html" not in built.site_pages.pages
-    assert "posts/two/index.html" in built.site_pages.pages
+    assert "articles/one.md" not in built.verdicts and "posts/one/index.html" not in built.site_pages.keys()
+    assert "posts/two/index.html" in built.site_pages.keys()
 
 
 def test_reading_falls_back_to_this_process_when_workers_cannot_start(tmp_path: Path, monkeypatch) -> None:

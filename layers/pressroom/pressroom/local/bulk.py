@@ -100,18 +100,19 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
                             "url": verdict.url, "errors": [p.as_dict() for p in verdict.problems],
                             "time": built.now.isoformat()}
     pages = built.site_pages
-    for done, key in enumerate(sorted(pages.pages), 1):
+    keys = pages.keys()
+    for done, key in enumerate(keys, 1):
         write_page(stack, key, pages, versions)
-        if progress and (done % 200 == 0 or done == len(pages.pages)):
-            progress("writing", done, len(pages.pages))
+        if progress and (done % 200 == 0 or done == len(keys)):
+            progress("writing", done, len(keys))
     for key, report in sorted(reports.items()):
         svc.content.put_report(key, report)
     publisher = Publisher(svc)
     for key, plan in built.plans.items():
         if plan.schedule is not None:
             publisher.schedule(key, plan.schedule)
-    loaded.items, loaded.pages = len(items), len(pages.pages)
-    return {(str(i["pk"]), str(i["sk"])) for i in items}, set(pages.pages)
+    loaded.items, loaded.pages = len(items), len(keys)
+    return {(str(i["pk"]), str(i["sk"])) for i in items}, set(keys)
 
 
 def _remove_others(stack: Stack, items: set[tuple[str, str]], pages: set[str]) -> None:
@@ -145,7 +146,7 @@ def write_page(stack: Stack, key: str, pages: Any, versions: dict[str, tuple[str
     """One site object with the metadata the pipeline stores with it (content hash, redirect target)."""
     from pressroom.render import Page
 
-    body, content_type = pages.pages[key], pages.content_types.get(key, "application/octet-stream")
+    body, content_type = pages.body(key), pages.content_types.get(key, "application/octet-stream")
     if urls.is_media_key(key) and key in versions:
         version_id, etag = versions[key]
         metadata = {DIGEST_META: f"{etag}:{version_id}"}  # as the pipeline's server-side copy records it

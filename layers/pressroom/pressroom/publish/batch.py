@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -134,10 +135,11 @@ class MemoryIndex:
 
 
 class MemorySite:
-    """Pages by site key, as the site bucket would hold them."""
+    """The site as the bucket would hold it: rendered pages in memory, media as the files they are copied from."""
 
     def __init__(self) -> None:
         self.pages: dict[str, bytes] = {}
+        self.files: dict[str, Path] = {}  # media: copied as they are, never held in memory
         self.content_types: dict[str, str] = {}
         self.metadata: dict[str, dict[str, str]] = {}  # user metadata beyond the digest (a redirect's target)
 
@@ -151,21 +153,33 @@ class MemorySite:
             self.metadata.pop(page.key, None)
         return changed
 
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        self.files[key] = path
+        self.content_types[key] = content_type
+
     def delete(self, key: str) -> None:
-        self.pages.pop(key, None)
-        self.content_types.pop(key, None)
-        self.metadata.pop(key, None)
+        for held in (self.pages, self.files, self.content_types, self.metadata):
+            held.pop(key, None)  # type: ignore[attr-defined]
+
+    def keys(self) -> list[str]:
+        return sorted(self.pages.keys() | self.files.keys())
+
+    def body(self, key: str) -> bytes:
+        return self.pages[key] if key in self.pages else self.files[key].read_bytes()
 
     def write(self, out: Path) -> list[Path]:
-        """Every page as a file under `out` (keys are checked to stay inside it)."""
+        """Every object as a file under `out` (keys are checked to stay inside it)."""
         base = out.resolve()
         written = []
-        for key, body in sorted(self.pages.items()):
+        for key in self.keys():
             target = (base / key).resolve()
             if base not in target.parents:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
+            if key in self.pages:
+                target.write_bytes(self.pages[key])
+            else:
+                shutil.copyfile(self.files[key], target)
             written.append(target)
         return written
 
@@ -251,15 +265,22 @@ def _site_settings(folder: Folder, max_bytes: int) -> tuple[Site, Verdict | None
         return Site(), Verdict(key, path, Status.REJECTED, problems=list(rejected.problems)), digest(data)
 
 
-def _media(key: str, path: Path) -> tuple[Verdict, bytes, str | None]:
-    """A media file's verdict, its bytes and the Content-Type it is published with (None: refused)."""
-    data = path.read_bytes()
-    content_type, reason = media_type(key, data[:1024])
-    if content_type is None or len(data) > MAX_MEDIA_BYTES:
+def _media(key: str, path: Path) -> tuple[Verdict, str, str | None]:
+    """A media file's verdict, the digest of its bytes and its Content-Type (None: refused). Only the first
+    bytes are kept in memory: media can be hundreds of megabytes."""
+    hashed = hashlib.sha256()
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+        hashed.update(head)
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            hashed.update(block)
+    size = path.stat().st_size
+    content_type, reason = media_type(key, head)
+    if content_type is None or size > MAX_MEDIA_BYTES:
         reason = reason or f"the file is larger than {MAX_MEDIA_BYTES // (1024 * 1024)} MB"
         problem = Problem(reason, hint="upload images, PDF, audio or video with the matching extension")
-        return Verdict(key, path, Status.REJECTED, problems=[problem]), data, None
-    return Verdict(key, path, Status.PUBLISHED, "/" + urls.media_site_key(key)), data, content_type
+        return Verdict(key, path, Status.REJECTED, problems=[problem]), hashed.hexdigest(), None
+    return Verdict(key, path, Status.PUBLISHED, "/" + urls.media_site_key(key)), hashed.hexdigest(), content_type
 
 
 def plans_for(readings: dict[str, Reading], now: datetime) -> dict[str, Plan]:
@@ -309,10 +330,10 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     out = MemorySite()
     for key in folder.inputs:
         if urls.is_media_key(key):
-            verdict, body, content_type = _media(key, folder.inputs[key])
-            verdicts[key], digests[key] = verdict, digest(body)
+            verdict, digests[key], content_type = _media(key, folder.inputs[key])
+            verdicts[key] = verdict
             if content_type and render_pages:
-                out.put(render.Page(urls.media_site_key(key), body, content_type))
+                out.put_file(urls.media_site_key(key), folder.inputs[key], content_type)
     if render_pages:
         _render(out, plans, site, render.load_theme(theme_dir), progress)
     if settings is not None:
