@@ -160,20 +160,28 @@ def loads_done(server: Server, count: int) -> Callable[[], bool]:
 
 
 class HomeWatch:
-    """Whether the home page shows `text`; meanwhile adds up the time the home page answered anything but 200."""
+    """Whether the home page shows `text`; meanwhile keeps the longest stretch without a 200 answer from it
+    (an error, a missing page, or a request that hangs all count)."""
 
-    def __init__(self, server: Server, text: str) -> None:
+    def __init__(self, server: Server, text: str, since: float) -> None:
         self.server, self.text = server, text
-        self.down = 0.0
-        self._last: tuple[float, bool] | None = None  # (when, answered 200) at the previous look
+        self.last_ok = since
+        self.longest_gap = 0.0
 
     def __call__(self) -> bool:
         status, body = fetch(self.server.url + "/")
-        now = time.perf_counter()
-        if self._last is not None and not self._last[1]:
-            self.down += now - self._last[0]
-        self._last = (now, status == 200)
+        if status == 200:
+            now = time.perf_counter()
+            self.longest_gap = max(self.longest_gap, now - self.last_ok)
+            self.last_ok = now
         return status == 200 and self.text in body
+
+    def until(self, done: Callable[[], bool]) -> Callable[[], bool]:
+        """`done`, while this keeps looking at the home page until it is."""
+        def check() -> bool:
+            self()
+            return done()
+        return check
 
 
 def hugo_launch(site: Path, work: Path, timeout: float) -> Wait:
@@ -220,7 +228,7 @@ class Edit:
 
     home: Wait  # the home page shows the new site name
     loaded: Wait  # `loaded ...` printed again: the reload is done
-    home_down: float  # seconds the home page answered anything but 200 meanwhile
+    home_gap: float  # the longest stretch without a 200 answer from the home page meanwhile
 
 
 def dev_launch(source: Path, work: Path, timeout: float, *, edit: bool) -> tuple[Launch, Edit | None]:
@@ -237,11 +245,12 @@ def dev_launch(source: Path, work: Path, timeout: float, *, edit: bool) -> tuple
         settings = folder / "site.yaml"
         text = re.sub(r"^name: .*$", f"name: {NEW_NAME}", settings.read_text(encoding="utf-8"), count=1,
                       flags=re.MULTILINE)
-        home = HomeWatch(server, NEW_NAME)
         saved = time.perf_counter()
         settings.write_text(text, encoding="utf-8")
-        after = wait_all(server, {"home": home, "loaded": loads_done(server, 2)}, since=saved, timeout=timeout)
-        return launch, Edit(after["home"], after["loaded"], home.down)
+        home = HomeWatch(server, NEW_NAME, saved)
+        after = wait_all(server, {"home": home, "loaded": home.until(loads_done(server, 2))}, since=saved,
+                         timeout=timeout)
+        return launch, Edit(after["home"], after["loaded"], home.longest_gap)
 
 
 @dataclass
@@ -328,7 +337,7 @@ def bench_dev(launches: int, build_repeats: int, timeout: float | None) -> None:
             print(f"  launch {round_ + 1}: {hugo[-1].said('hugo server lists the newest article')}; "
                   f"{launch.home.said('pressroom dev lists it')}, {launch.newest_page.said('its page answers')}, "
                   f"{launch.loaded.said('the folder is loaded')}", flush=True)
-        down = f", the home page answered other than 200 for {edit.home_down:.2f} s meanwhile" \
+        down = f"; meanwhile `/` went {edit.home_gap:.2f} s at most without a 200 answer" \
             if edit.home.seconds is not None else ""
         print(f"  site.yaml edited: {edit.home.said('the home page shows the new name')}, "
               f"{edit.loaded.said('the reload is done')}{down}", flush=True)
