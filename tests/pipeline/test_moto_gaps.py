@@ -320,3 +320,38 @@ def test_a_querys_cost_does_not_depend_on_the_size_of_other_partitions(session_s
     # then: the same work for the same partition, where moto's own query reads every item of the table
     assert work[10, False] == work[1000, False]
     assert work[1000, True]["value reads"] > 10 * work[10, True]["value reads"]
+
+
+def test_an_object_stored_directly_reads_back_as_one_put_through_the_api(stack: Stack) -> None:
+    from pressroom.local.moto_gaps import put_object_directly
+
+    # given: the same object put both ways
+    s3, bucket = stack.client("s3"), stack.site_bucket
+    headers = {"content_type": "text/html; charset=utf-8", "cache_control": "public, max-age=60"}
+    metadata = {"content-sha256": "abc", "location": "/posts/x/"}
+    s3.put_object(Bucket=bucket, Key="api/index.html", Body=b"<p>x</p>", ContentType=headers["content_type"],
+                  CacheControl=headers["cache_control"], Metadata=metadata)
+
+    # when
+    version_id, etag = put_object_directly(bucket, "direct/index.html", b"<p>x</p>", metadata=metadata, **headers)
+
+    # then
+    fields = ("ContentType", "CacheControl", "Metadata", "ETag", "ContentLength")
+    api, direct = (s3.head_object(Bucket=bucket, Key=k) for k in ("api/index.html", "direct/index.html"))
+    assert {f: api[f] for f in fields} == {f: direct[f] for f in fields}
+    assert (direct["VersionId"], direct["ETag"].strip('"')) == (version_id, etag)
+    assert s3.get_object(Bucket=bucket, Key="direct/index.html")["Body"].read() == b"<p>x</p>"
+
+
+def test_items_stored_directly_are_read_and_streamed_as_written_through_the_api(stack: Stack) -> None:
+    from pressroom.index import to_item
+    from pressroom.local import REGION
+    from pressroom.local.moto_gaps import put_items_directly
+
+    db = stack.client("dynamodb")
+    item = {"pk": "FEED", "sk": "2026-03-01T00:00:00Z#a", "title": "A", "tags": ["port"]}
+    stack.skip_stream()
+    put_items_directly(REGION, stack.posts_table, [to_item(item)])
+    stored = db.get_item(TableName=stack.posts_table, Key=to_item({"pk": "FEED", "sk": item["sk"]}))["Item"]
+    assert stored == to_item(item)
+    assert stack._read_stream("PostsTable")[0]["eventName"] == "INSERT"

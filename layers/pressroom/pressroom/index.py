@@ -255,15 +255,6 @@ class PostsIndex:
                                        "ExpressionAttributeValues": to_item({":d": change})}})
         return ops
 
-    def put_all(self, items: Iterable[dict[str, Any]]) -> int:
-        """Write items in batches of 25, unconditionally (a whole site loaded at once); returns the count."""
-        requests = [{"PutRequest": {"Item": to_item(item)}} for item in items]
-        for start in range(0, len(requests), 25):
-            pending: dict[str, Any] = {self.table: requests[start : start + 25]}
-            while pending:
-                pending = self.db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-        return len(requests)
-
     # --- full rebuilds ---------------------------------------------------------------------------------
 
     def start_rebuild(self, rebuild_id: str, tasks: int, started: str) -> None:

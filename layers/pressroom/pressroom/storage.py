@@ -39,6 +39,11 @@ def _missing(exc: Exception) -> bool:
     return code in ("NoSuchKey", "404", "NotFound", "NoSuchVersion")
 
 
+def report_body(report: dict[str, Any]) -> bytes:
+    """An upload report as stored under `_reports/`: indented JSON, keys sorted, UTF-8."""
+    return (json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
 class ContentBucket:
     """Reads uploads and writes `_reports/` in the content bucket."""
 
@@ -73,8 +78,7 @@ class ContentBucket:
         return response.get("VersionId") or "null", str(response.get("ETag", "")).strip('"')
 
     def put_report(self, content_key: str, report: dict[str, Any]) -> None:
-        body = (json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
-        self.s3.put_object(Bucket=self.bucket, Key=urls.report_key(content_key), Body=body,
+        self.s3.put_object(Bucket=self.bucket, Key=urls.report_key(content_key), Body=report_body(report),
                            ContentType="application/json")
 
     def delete_report(self, content_key: str) -> None:

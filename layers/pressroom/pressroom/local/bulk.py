@@ -8,10 +8,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pressroom import urls
-from pressroom.index import SourceState, counters, listing_entries, post_item
+from pressroom.index import SourceState, counters, listing_entries, post_item, to_item
+from pressroom.local.moto_gaps import put_items_directly, put_object_directly
 from pressroom.publish.batch import Build
 from pressroom.publish.status import Status
-from pressroom.storage import DIGEST_META, SiteBucket
+from pressroom.storage import DIGEST_META, SiteBucket, report_body
 
 if TYPE_CHECKING:
     from pressroom.local import Stack
@@ -54,18 +55,17 @@ def load(stack: Stack, built: Build, *, progress: Progress | None = None, replac
 
 def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tuple[str, str]], loaded: Loaded,
            progress: Progress | None) -> tuple[set[tuple[str, str]], set[str]]:
+    from pressroom.local import REGION
     from pressroom.publish import Publisher
     from pressroom.publish.batch import digest
 
-    s3 = stack.client("s3")
     for done, (key, path) in enumerate(inputs, 1):
         try:
             data = path.read_bytes()
         except OSError:
             loaded.changed.append(key)  # gone since: the watcher's next round removes it
             continue
-        answer = s3.put_object(Bucket=stack.content_bucket, Key=key, Body=data)
-        versions[key] = (answer.get("VersionId") or "null", str(answer.get("ETag", "")).strip('"'))
+        versions[key] = put_object_directly(stack.content_bucket, key, data)
         loaded.uploaded[key] = digest(data)
         if loaded.uploaded[key] != built.digests.get(key):
             loaded.changed.append(key)
@@ -92,7 +92,7 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
     settings = built.verdicts.get(urls.CONTENT_SITE_SETTINGS)
     if settings is not None and settings.status == Status.PUBLISHED:
         svc.store_site(built.site)
-    svc.index.put_all(items)
+    put_items_directly(REGION, stack.posts_table, [to_item(item) for item in items])
     for key, verdict in built.verdicts.items():
         if key in versions and (urls.is_media_key(key) or key == urls.CONTENT_SITE_SETTINGS):
             version_id, etag = versions[key]
@@ -106,7 +106,8 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         if progress and (done % 200 == 0 or done == len(keys)):
             progress("writing", done, len(keys))
     for key, report in sorted(reports.items()):
-        svc.content.put_report(key, report)
+        put_object_directly(stack.content_bucket, urls.report_key(key), report_body(report),
+                            content_type="application/json")
     publisher = Publisher(svc)
     for key, plan in built.plans.items():
         if plan.schedule is not None:
@@ -136,7 +137,7 @@ def _remove_others(stack: Stack, items: set[tuple[str, str]], pages: set[str]) -
 
 
 def state_item(state: SourceState) -> dict[str, Any]:
-    """The SRC# item of a state, as plain values (PostsIndex.put_all serializes them)."""
+    """The SRC# item of a state, as plain values (serialized again with the other items)."""
     from pressroom.index import from_item
 
     return from_item(state.to_item())
@@ -152,6 +153,6 @@ def write_page(stack: Stack, key: str, pages: Any, versions: dict[str, tuple[str
         metadata = {DIGEST_META: f"{etag}:{version_id}"}  # as the pipeline's server-side copy records it
     else:
         metadata = SiteBucket.metadata_for(Page(key, body, content_type), pages.metadata.get(key))
-    stack.client("s3").put_object(Bucket=stack.site_bucket, Key=key, Body=body, ContentType=content_type,
-                                  CacheControl=urls.cache_control(key), Metadata=metadata)
+    put_object_directly(stack.site_bucket, key, body, content_type=content_type, cache_control=urls.cache_control(key),
+                        metadata=metadata)
 

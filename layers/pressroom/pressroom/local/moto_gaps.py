@@ -482,3 +482,40 @@ def check_s3_event_shape(body: str) -> None:
     if isinstance(obj, dict) and ("eTag" in obj or "sequencer" not in obj):
         raise ValueError("an S3 event in moto's shape, not AWS's: take events with Stack.take_events() "
                          "or build them with pressroom.local.moto_gaps.s3_event()")
+
+
+# --- writing a whole site at once ----------------------------------------------------------------------
+
+_ACCOUNT = "123456789012"  # moto's default account, where the local stack deploys
+
+
+def put_object_directly(bucket: str, key: str, body: bytes, *, content_type: str = "", cache_control: str = "",
+                        metadata: dict[str, str] | None = None) -> tuple[str, str]:
+    """Store an object as a PutObject with these headers would, without the request: (version id, ETag).
+
+    A bulk load writes thousands of objects; through boto3 each costs moto about 2 ms of request building
+    and parsing, in its S3 backend about 0.03 ms. Notifications are sent as for a PutObject.
+    """
+    from moto.s3.models import s3_backends
+    from moto.s3.utils import CaseInsensitiveDict
+
+    stored = s3_backends[_ACCOUNT]["aws"].put_object(bucket, key, body)
+    headers: dict[str, str] = {}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if cache_control:
+        headers["Cache-Control"] = cache_control
+    headers.update({f"x-amz-meta-{name}": value for name, value in (metadata or {}).items()})
+    if headers:
+        stored.set_metadata(CaseInsensitiveDict(headers))
+    return stored.version_id or "null", str(stored.etag).strip('"')
+
+
+def put_items_directly(region: str, table: str, items: list[dict[str, Any]]) -> None:
+    """Store items (in DynamoDB's JSON form) as BatchWriteItem would, stream records included, without the
+    requests."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[_ACCOUNT][region]
+    for item in items:
+        backend.put_item(table, item)
