@@ -235,8 +235,8 @@ class ThemeReloader:
 class ReportPrinter:
     """Prints each upload report as it appears or changes: what was published where, and what was not."""
 
-    def __init__(self, stack: Stack, console: Any, preview_url: str = "") -> None:
-        self.book = ReportBook(stack.client("s3"), stack.content_bucket)
+    def __init__(self, stack: Stack, console: Any, preview_url: str = "", *, book: ReportBook | None = None) -> None:
+        self.book = book or ReportBook(stack.client("s3"), stack.content_bucket)
         self.console = console
         self.base = preview_url.rstrip("/")
         self.lock = threading.Lock()
@@ -330,13 +330,16 @@ class DevSession:
         self.stack = Stack(root=self.root, server_port=0, log=self.log)
         self.stack.start()
         try:
-            self.server = PreviewServer(Preview.for_stack(self.stack, drafts=self.drafts), port=self.port).start()
-            self.printer = ReportPrinter(self.stack, self.console, self.server.url)
+            book = ReportBook(self.stack.client("s3"), self.stack.content_bucket)
+            preview = Preview.for_stack(self.stack, drafts=self.drafts, reports=book)
+            self.server = PreviewServer(preview, port=self.port).bind()  # a port in use fails now, not later
+            self.printer = ReportPrinter(self.stack, self.console, self.server.url, book=book)
             self.watcher = FolderWatcher(self.stack, self.folder)
             gate = ChangeGate()  # watching starts before the first scan: a save made while loading is kept
             if self.watch:
                 self.watches = [Watch(self.watcher.root, gate).start()]
             self.load()
+            self.server.start()  # the preview answers once the folder is loaded
             self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
             gate.open(self.apply)
             if self.watch:

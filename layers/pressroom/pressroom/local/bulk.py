@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from pressroom import urls
 from pressroom.index import SourceState, counters, listing_entries, post_item, to_item
-from pressroom.local.moto_gaps import put_items_directly, put_object_directly
+from pressroom.local.moto_gaps import (
+    delete_items_directly,
+    item_keys_directly,
+    put_items_directly,
+    put_object_directly,
+)
 from pressroom.publish.batch import Build
 from pressroom.publish.status import Status
 from pressroom.storage import DIGEST_META, SiteBucket, report_body
@@ -118,17 +123,12 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
 
 def _remove_others(stack: Stack, items: set[tuple[str, str]], pages: set[str]) -> None:
     """Remove index items and site objects a load did not write (the local stack may scan: it is not AWS)."""
-    db, table = stack.client("dynamodb"), stack.posts_table
-    stale = []
-    for page in db.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
-        for item in page.get("Items", []):
-            pk, sk = item["pk"]["S"], item["sk"]["S"]
-            if (pk, sk) not in items and pk != "SITE" and not pk.startswith("REBUILD#"):
-                stale.append({"DeleteRequest": {"Key": item}})
-    for start in range(0, len(stale), 25):
-        pending: dict[str, Any] = {table: stale[start : start + 25]}
-        while pending:
-            pending = db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+    from pressroom.local import REGION
+
+    stale = [key for key in item_keys_directly(REGION, stack.posts_table)
+             if (key["pk"]["S"], key["sk"]["S"]) not in items and key["pk"]["S"] != "SITE"
+             and not key["pk"]["S"].startswith("REBUILD#")]
+    delete_items_directly(REGION, stack.posts_table, stale)
     s3 = stack.client("s3")
     for listed in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.site_bucket):
         gone = [{"Key": o["Key"]} for o in listed.get("Contents", []) if o["Key"] not in pages]

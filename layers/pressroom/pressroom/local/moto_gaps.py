@@ -519,3 +519,24 @@ def put_items_directly(region: str, table: str, items: list[dict[str, Any]]) -> 
     backend = dynamodb_backends[_ACCOUNT][region]
     for item in items:
         backend.put_item(table, item)
+
+
+def item_keys_directly(region: str, table: str) -> list[dict[str, Any]]:
+    """The key of every item of a table (in DynamoDB's JSON form), read without a Scan request."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    found = dynamodb_backends[_ACCOUNT][region].get_table(table)
+    keys = []
+    for item in found.all_items():
+        attrs = item.to_json()["Attributes"]
+        keys.append({name: attrs[name] for name in (found.hash_key_attr, found.range_key_attr) if name})
+    return keys
+
+
+def delete_items_directly(region: str, table: str, keys: list[dict[str, Any]]) -> None:
+    """Delete items by key as BatchWriteItem would, stream records included, without the requests."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[_ACCOUNT][region]
+    for key in keys:
+        backend.delete_item(table, key)

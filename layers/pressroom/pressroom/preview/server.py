@@ -57,13 +57,20 @@ class Preview:
     """
 
     def __init__(self, services: Services, cdn: Cdn, *, drafts: bool = False, live: bool = True,
-                 theme: render.Theme | None = None) -> None:
+                 theme: render.Theme | None = None, reports: ReportBook | None = None) -> None:
         self.svc = services
         self.cdn = cdn
         self.drafts = drafts
         self.live = live
         self._theme = theme
-        self.reports = ReportBook(services.s3, services.config.content_bucket, min_interval=0.5)
+        # A book kept current by someone else (the dev session, after each delivery) is only read here, so
+        # that no request waits while thousands of reports are read again after a bulk load.
+        self._own_reports = reports is None
+        self.reports = reports or ReportBook(services.s3, services.config.content_bucket, min_interval=0.5)
+
+    def _refresh_reports(self) -> None:
+        if self._own_reports:
+            self.reports.refresh()
 
     @property
     def theme(self) -> render.Theme:
@@ -150,7 +157,7 @@ class Preview:
             # before anything is published the bucket has no theme assets yet; a draft page still needs them
             asset = next((a for a in self.theme.assets.values() if a.key == key), None)
             return ((asset.body, asset.content_type, {}), "") if asset else (None, "")
-        self.reports.refresh()
+        self._refresh_reports()
         url = urls.key_to_url(key)
         for report in self.reports.with_status(*NOT_PUBLIC):
             if report.get("url") == url:
@@ -192,7 +199,7 @@ class Preview:
 
     def _notices(self) -> str:
         """The preview banner: uploads that were not published, and with `drafts` the drafts to look at."""
-        self.reports.refresh()
+        self._refresh_reports()
         parts = []
         problems = self.reports.with_status(*NEEDS_ATTENTION)
         if problems:
@@ -316,8 +323,15 @@ class PreviewServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/"
 
+    def bind(self) -> Self:
+        """Take the port (an error now if it is in use); requests wait until `start`."""
+        if self._server is None:
+            self._server = _Server(self._address, self.preview, self._log_requests)
+        return self
+
     def start(self) -> Self:
-        self._server = _Server(self._address, self.preview, self._log_requests)
+        self.bind()
+        assert self._server is not None
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="pressroom-preview", daemon=True)
         self._thread.start()
