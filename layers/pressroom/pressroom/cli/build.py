@@ -74,7 +74,8 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         sys.exit(EXIT_REJECTED)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = built.site_pages.write(out_dir)
-    stale = sorted(p for p in out_dir.resolve().rglob("*") if p.is_file() and p not in set(written))
+    kept = set(written)
+    stale = sorted(p for p in out_dir.resolve().rglob("*") if p not in kept and p.is_file())
     if stale and clean:
         for path in stale:
             path.unlink()

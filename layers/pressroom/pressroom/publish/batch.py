@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import posixpath
 import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -168,19 +169,25 @@ class MemorySite:
         return self.pages[key] if key in self.pages else self.files[key].read_bytes()
 
     def write(self, out: Path) -> list[Path]:
-        """Every object as a file under `out` (keys are checked to stay inside it)."""
+        """Every object as a file under `out`; a key that would leave `out` is not written."""
         base = out.resolve()
         written = []
+        made: set[str] = set()
         for key in self.keys():
-            target = (base / key).resolve()
-            if base not in target.parents:
+            normal = posixpath.normpath(key)
+            if normal.startswith(("/", "../")) or normal in (".", ".."):
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = os.path.join(base, normal)
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
             if key in self.pages:
-                target.write_bytes(self.pages[key])
+                with open(target, "wb") as handle:
+                    handle.write(self.pages[key])
             else:
                 shutil.copyfile(self.files[key], target)
-            written.append(target)
+            written.append(Path(target))
         return written
 
 
