@@ -228,3 +228,21 @@ def test_an_oversized_site_yaml_is_rejected_with_a_reason(stack: Stack) -> None:
     assert report["status"] == "rejected" and "limit" in report["errors"][0]["message"]
     assert report["version_id"] and report["etag"]
     assert stack.dead_letters == []
+
+
+def test_deeply_nested_uploads_get_a_rejection_report_not_a_dead_letter(stack: Stack) -> None:
+    # given: markup and data nested far deeper than any article (the render function used to crash on them)
+    deep_html = "<h1>Deep</h1><p>" + "<span>" * 600 + "text" + "</span>" * 600 + "</p>"
+    deep_json = json.dumps({"title": "Deep", "body": "Text."})[:-1] + ', "summary": ' + "[" * 900 + "1" + "]" * 900 + "}"
+
+    # when
+    stack.upload("articles/deep.html", deep_html)
+    stack.upload("articles/deep.json", deep_json)
+    stack.upload("articles/fine.md", article("Fine", "2026-03-02"))
+
+    # then
+    for key in ("articles/deep.html", "articles/deep.json"):
+        report = stack.report(key)
+        assert report["status"] == "rejected" and "levels deep" in report["errors"][0]["message"], key
+    assert stack.dead_letters == []
+    assert b"Fine" in stack.site_object("index.html")

@@ -140,3 +140,10 @@ def test_html_whose_body_is_only_markup_is_rejected() -> None:
 
     # then
     assert any("no body" in p.message for p in found)
+
+
+def test_html_nested_past_the_limit_is_rejected_with_the_limit_not_a_crash() -> None:
+    from pressroom import markup
+
+    found = problems("articles/deep.html", "<h1>Deep</h1><p>" + "<span>" * 500 + "text" + "</span>" * 500 + "</p>")
+    assert [p.message for p in found] == [f"the body nests elements more than {markup.MAX_DEPTH} levels deep"]

@@ -102,3 +102,10 @@ def test_escaped_control_characters_and_lone_surrogates_are_dropped_from_fields(
     # then
     assert article.title == "Bell and half"
     assert "\x00" not in article.body_html and "Text here" in article.body_html
+
+
+def test_json_nested_past_the_limit_is_rejected_with_the_limit_not_a_crash() -> None:
+    from pressroom import markup
+
+    found = problems("articles/deep.json", '{"title": "Deep", "body": "Text.", "summary": ' + "[" * 600 + '"x"' + "]" * 600 + "}")
+    assert [p.message for p in found] == [f"a JSON field nests values more than {markup.MAX_DEPTH} levels deep"]

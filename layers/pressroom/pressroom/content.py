@@ -122,7 +122,11 @@ def parse_article(key: str, data: bytes, site: Site, *, max_bytes: int | None = 
     if not text.strip():
         raise reject(key, "the file is empty", line=1, hint="write a title and a body")
     parser = {".md": _parse_markdown, ".txt": _parse_text, ".json": _parse_json, ".html": _parse_html}[ext]
-    return parser(key, text, site)
+    try:
+        return parser(key, text, site)
+    except markup.TooDeep as exc:
+        raise reject(key, str(exc), hint=f"no article needs more than {markup.MAX_DEPTH} levels: flatten the "
+                                         "nesting (lists in lists, quotes in quotes, tags in tags)") from None
 
 
 def decode(key: str, data: bytes) -> str:
@@ -209,13 +213,15 @@ def _parse_json(key: str, text: str, site: Site) -> Article:
                   body_line=lines.get("body", 1))
 
 
-def _clean_value(value: Any) -> Any:
+def _clean_value(value: Any, depth: int = 0) -> Any:
+    if depth > markup.MAX_DEPTH:
+        raise markup.TooDeep(f"a JSON field nests values more than {markup.MAX_DEPTH} levels deep")
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, list):
-        return [_clean_value(v) for v in value]
+        return [_clean_value(v, depth + 1) for v in value]
     if isinstance(value, dict):
-        return {clean_text(str(k)): _clean_value(v) for k, v in value.items()}
+        return {clean_text(str(k)): _clean_value(v, depth + 1) for k, v in value.items()}
     return value
 
 

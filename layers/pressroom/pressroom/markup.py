@@ -138,6 +138,13 @@ class _Node:
     children: list[_Node | str] = field(default_factory=list)
 
 
+MAX_DEPTH = 100  # elements inside elements: far beyond any article, far below Python's recursion limit
+
+
+class TooDeep(ValueError):
+    """Markup or data nested deeper than MAX_DEPTH levels (the tidy pass and its callers recurse by level)."""
+
+
 class _TreeBuilder(HTMLParser):
     """A tree of already-sanitized HTML (well-formed: every element closed, every attribute quoted)."""
 
@@ -150,6 +157,8 @@ class _TreeBuilder(HTMLParser):
         node = _Node(tag, [(k, v or "") for k, v in attrs])
         self.open[-1].children.append(node)
         if tag not in VOID:
+            if len(self.open) > MAX_DEPTH:
+                raise TooDeep(f"the body nests elements more than {MAX_DEPTH} levels deep")
             self.open.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
