@@ -246,3 +246,11 @@ def test_deeply_nested_uploads_get_a_rejection_report_not_a_dead_letter(stack: S
         assert report["status"] == "rejected" and "levels deep" in report["errors"][0]["message"], key
     assert stack.dead_letters == []
     assert b"Fine" in stack.site_object("index.html")
+
+
+def test_an_upload_with_thousands_of_problems_gets_a_report(stack: Stack) -> None:
+    data = {"title": "Many", "date": "2026-03-02", "body": "Body.", **{f"unknown{i}": "x" * 100 for i in range(2500)}}
+    stack.upload("articles/many.json", json.dumps(data))
+    report = stack.report("articles/many.json")
+    assert report["status"] == "rejected" and report["errors"][-1]["message"] == "and 2,450 more problems"
+    assert stack.dead_letters == []

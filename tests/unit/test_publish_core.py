@@ -98,3 +98,14 @@ def test_a_displaced_post_goes_back_to_held_under_the_new_owner() -> None:
 def test_the_next_claimant_is_the_first_other_key() -> None:
     assert next_claimant(["articles/a.md"], "articles/a.md") == ""
     assert next_claimant(["articles/b.md"], "articles/a.md") == "articles/b.md"
+
+
+def test_a_reading_reports_at_most_fifty_problems_and_counts_the_rest() -> None:
+    from pressroom.publish.core import MAX_PROBLEMS
+
+    import json
+
+    data = {"title": "T", "body": "Body.", **{f"unknown{i}": "x" for i in range(2500)}}
+    reading = read_upload("articles/many.json", json.dumps(data).encode(), SITE, now=NOW)
+    assert reading.status == Status.REJECTED and len(reading.problems) == MAX_PROBLEMS + 1
+    assert reading.problems[-1].message == "and 2,450 more problems"

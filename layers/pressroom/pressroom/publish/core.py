@@ -30,6 +30,17 @@ class Outcome:
     sequencer: str = ""
 
 
+MAX_PROBLEMS = 50  # per upload: reports and state items stay far below S3's and DynamoDB's limits
+
+
+def capped(problems: list[Problem]) -> tuple[Problem, ...]:
+    """The first MAX_PROBLEMS problems, and one that counts the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return tuple(problems)
+    rest = len(problems) - MAX_PROBLEMS
+    return (*problems[:MAX_PROBLEMS], Problem(f"and {rest:,} more problems", hint="fix these and upload again"))
+
+
 def too_large(size: int, limit: int) -> Problem:
     return Problem(f"the file is {size:,} bytes, more than the limit of {limit:,} bytes",
                    hint="split the article or move large media to media/")
@@ -60,7 +71,7 @@ def read_upload(key: str, body: bytes | None, site: Site, *, now: datetime, firs
     try:
         article = parse_article(key, body, site, max_bytes=max_bytes)
     except Rejected as rejected:
-        return Reading(key, Status.REJECTED, problems=tuple(rejected.problems), version_id=version_id, etag=etag)
+        return Reading(key, Status.REJECTED, problems=capped(rejected.problems), version_id=version_id, etag=etag)
     when = article.date or (parse_when(first_published, site) if first_published else now)
     article = article.dated(when)
     status = Status.DRAFT if article.draft else Status.SCHEDULED if when > now else Status.PUBLISHED
