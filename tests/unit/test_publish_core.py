@@ -101,9 +101,9 @@ def test_the_next_claimant_is_the_first_other_key() -> None:
 
 
 def test_a_reading_reports_at_most_fifty_problems_and_counts_the_rest() -> None:
-    from pressroom.publish.core import MAX_PROBLEMS
-
     import json
+
+    from pressroom.publish.core import MAX_PROBLEMS
 
     data = {"title": "T", "body": "Body.", **{f"unknown{i}": "x" for i in range(2500)}}
     reading = read_upload("articles/many.json", json.dumps(data).encode(), SITE, now=NOW)
