@@ -193,3 +193,27 @@ def test_a_rejection_writes_one_structured_log_line_and_a_metric(stack: Stack) -
     assert len(logged) == 1 and logged[0]["key"] == "articles/bad.md" and logged[0]["errors"][0]["field"] == "date"
     metrics = [line for line in lines if "ArticlesRejected" in line]
     assert metrics and metrics[0]["ArticlesRejected"] == [1.0]
+
+
+def test_a_full_rebuild_publishes_media_again_and_still_ends_with_one_wildcard(stack: Stack) -> None:
+    # given: a media file whose site copy was lost
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    stack.upload("articles/a.md", article("A story", "2026-03-02"))
+    stack.upload("media/photo.png", png)
+    stack.client("s3").delete_object(Bucket=stack.site_bucket, Key="media/photo.png")
+    front = FakeCloudFront()
+    svc = _services(stack, front)
+
+    # when
+    rebuild_id, tasks = publish.fan_out_rebuild(svc)
+    publisher = publish.Publisher(svc)
+    for body in stack.take_events():
+        with cdn.batch(lambda paths: cdn.invalidate(front, "E123", paths)):
+            from pressroom.events import parse_body
+
+            publisher.handle(parse_body(body))
+
+    # then
+    assert tasks == 3 and svc.index.rebuild_left(rebuild_id) == (0, 3)
+    assert stack.site_object("media/photo.png") == png
+    assert [b["Paths"]["Items"] for b in front.batches] == [["/*"]]

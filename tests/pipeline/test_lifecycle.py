@@ -254,3 +254,17 @@ def test_an_upload_with_thousands_of_problems_gets_a_report(stack: Stack) -> Non
     report = stack.report("articles/many.json")
     assert report["status"] == "rejected" and report["errors"][-1]["message"] == "and 2,450 more problems"
     assert stack.dead_letters == []
+
+
+def test_every_report_keeps_the_first_publication_date(stack: Stack) -> None:
+    # given: an undated article, dated by its first publication
+    stack.upload("articles/undated.md", b"---\ntitle: Undated\n---\nBody.\n")
+    first = stack.report("articles/undated.md")["first_published"]
+
+    # when: it is edited later
+    stack.set_time(datetime(2026, 4, 1, tzinfo=UTC))
+    stack.upload("articles/undated.md", b"---\ntitle: Undated, edited\n---\nBody.\n")
+
+    # then: the report still carries the date it was first published with
+    assert stack.report("articles/undated.md")["first_published"] == first
+    assert first.startswith("2026-03-10")

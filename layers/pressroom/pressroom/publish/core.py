@@ -131,6 +131,9 @@ def _report(state: SourceState, status: Status, url: str, problems: tuple[Proble
         report["winner"] = winner
     if state.scheduled_for:
         report["scheduled_for"] = state.scheduled_for
+    if state.first_published:
+        # kept in the content bucket too, so an undated article keeps its date if the index is ever lost
+        report["first_published"] = state.first_published
     return report
 
 

@@ -70,6 +70,9 @@ class Publisher:
                     return self.article(event)
             return self.article(event)
         if urls.is_media_key(event.key):
+            if event.rebuild:
+                with cdn.suspended():
+                    return self.media(event)
             return self.media(event)
         return None  # not an input: nothing outside site.yaml, articles/ and media/ is ever read
 
@@ -324,14 +327,15 @@ def _settings_report(key: str, version_id: str, etag: str, status: Status, url: 
 
 
 def fan_out_rebuild(svc: Services) -> tuple[str, int]:
-    """Queue a re-render of every article and every listing page, to run in parallel.
+    """Queue a re-render of every article, a re-publication of every media file, and every listing page, to
+    run in parallel (the site can be made again from the content bucket alone).
 
     Returns the rebuild's id (its progress is `svc.index.rebuild_left(id)`) and the number of tasks.
     """
     if not svc.config.render_queue_url:
         raise RuntimeError("RENDER_QUEUE_URL is not set: a full rebuild needs the render queue")
     rebuild_id = uuid.uuid4().hex
-    keys = sorted(svc.content.keys(urls.CONTENT_ARTICLES))
+    keys = sorted(svc.content.keys(urls.CONTENT_ARTICLES)) + sorted(svc.content.keys(urls.CONTENT_MEDIA))
     bodies = [task_message(k, "rebuild", rebuild_id) for k in keys]
     bodies.append(task_message("*", "listing", rebuild_id))
     svc.index.start_rebuild(rebuild_id, len(bodies), svc.config.now().isoformat())
