@@ -489,6 +489,6 @@ def test_deploy_guide_describes_every_parameter_and_the_outputs_it_names(templat
 
 def test_the_content_and_the_index_outlive_the_stack(template: dict[str, Any]) -> None:
     # the articles and the first-publication dates of undated ones: a stack deletion or replacement keeps them
-    for logical in ("ContentBucket", "PostsTable"):
-        resource = template["Resources"][logical]
-        assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), logical
+    for name in ("ContentBucket", "PostsTable"):
+        resource = template["Resources"][name]
+        assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), name
