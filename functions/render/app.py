@@ -17,7 +17,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 @tracer.capture_method
 def publish_record(record: SQSRecord) -> Any:
-    return render_record(record.body, metrics)
+    return render_record(record.body, metrics, receive_count=int(record.attributes.approximate_receive_count or 1),
+                         message_id=record.message_id)
 
 
 @logger.inject_lambda_context

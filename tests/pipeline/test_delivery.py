@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import botocore.client
 import pytest
@@ -176,3 +177,51 @@ def test_the_lambda_shell_makes_no_more_aws_calls_than_before_the_core(stack: St
         before = CALLS_BEFORE_THE_CORE[name]
         more = {op: n for op, n in calls.items() if n > before.get(op, 0)}
         assert not more, (name, more, dict(calls))
+
+
+def _poison(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    """The render function fails on `key` at every delivery, whatever the event (a bug, a lost dependency)."""
+    real = publish.Publisher._dispatch
+
+    def failing(self: publish.Publisher, event: Any) -> Any:
+        if event.key == key:
+            raise RuntimeError("cannot render this one")
+        return real(self, event)
+
+    monkeypatch.setattr(publish.Publisher, "_dispatch", failing)
+
+
+def test_the_last_delivery_of_a_failing_upload_writes_a_failed_report(stack: Stack,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # given
+    _poison(monkeypatch, "articles/poison.md")
+
+    # when
+    stack.upload("articles/poison.md", article("Poison", "2026-03-02"), wait=False)
+    stack.upload("articles/fine.md", article("Fine", "2026-03-02"))
+
+    # then: the newsroom is told, the message is in the dead-letter queue, and the rest is published
+    report = stack.report("articles/poison.md")
+    assert report["status"] == "failed" and report["error"] == "RuntimeError"
+    assert report["message_id"] and report["dead_letter_queue"].endswith(":" + stack.resources[
+        "RenderDeadLetterQueue"].rsplit("/", 1)[-1])
+    assert "cannot render this one" in report["errors"][0]["message"]
+    assert _queue_depth(stack, "RenderDeadLetterQueue") == 1
+    assert b"Fine" in stack.site_object("index.html")
+
+
+def test_a_full_rebuild_with_a_failing_task_still_ends(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given
+    stack.upload("articles/a.md", article("A", "2026-03-02"))
+    stack.upload("articles/poison.md", article("Poison", "2026-03-02"))
+    _poison(monkeypatch, "articles/poison.md")
+
+    # when: a settings change rebuilds everything
+    stack.upload("site.yaml", "name: Renamed Times\n")
+
+    # then: the rebuild counted the dead-lettered task, so it ended
+    rows = stack.client("dynamodb").scan(TableName=stack.posts_table)["Items"]
+    counters = [r for r in rows if r["pk"]["S"].startswith("REBUILD#") and r["sk"]["S"] == "COUNT"]
+    assert [int(c["n"]["N"]) for c in counters] == [0]
+    assert stack.report("articles/poison.md")["status"] == "failed"
+    assert b"Renamed Times" in stack.site_object("posts/a/index.html")

@@ -120,10 +120,17 @@ def test_render_queue_visibility_timeout_is_six_function_timeouts(template: dict
     assert int(_props(template["Resources"], "RenderQueue")["VisibilityTimeout"]) >= 6 * timeout
 
 
-def test_render_queue_sends_repeated_failures_to_its_dead_letter_queue(resources: dict[str, Any]) -> None:
+def test_render_queue_sends_repeated_failures_to_its_dead_letter_queue(resources: dict[str, Any],
+                                                                       template: dict[str, Any]) -> None:
     redrive = _props(resources, "RenderQueue")["RedrivePolicy"]
     assert logical(redrive["deadLetterTargetArn"]) == "RenderDeadLetterQueue"
-    assert 1 < int(redrive["maxReceiveCount"]) <= 10
+    # one template value sets the redrive policy and tells the render function which delivery is the last
+    assert redrive["maxReceiveCount"] == {"Ref": "RenderMaxReceiveCount"}
+    parameter = template["Parameters"]["RenderMaxReceiveCount"]
+    assert 1 < int(parameter["MinValue"]) <= int(parameter["Default"]) <= 10
+    env = _props(resources, "RenderFunction")["Environment"]["Variables"]
+    assert env["MAX_RECEIVE_COUNT"] == {"Ref": "RenderMaxReceiveCount"}
+    assert logical(env["DEAD_LETTER_QUEUE"]) == "RenderDeadLetterQueue"
     assert int(_props(resources, "RenderDeadLetterQueue")["MessageRetentionPeriod"]) == 14 * 24 * 3600
 
 

@@ -27,6 +27,8 @@ class Config:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     fixed_now: datetime | None = None
     theme_dir: str | None = None  # a theme folder over the default theme (local builds); None: the default
+    max_receive_count: int | None = None  # the render queue's redrive policy: the last delivery of a task
+    dead_letter_queue: str | None = None  # where a task goes after its last delivery
 
     def now(self) -> datetime:
         """The pipeline's clock: real UTC time, or the fixed instant a local stack injects."""
@@ -62,6 +64,11 @@ def from_environ(env: Mapping[str, str] | None = None) -> Config:
             raise ConfigurationError(f"PRESSROOM_NOW must be an ISO 8601 instant, got {raw_now!r}") from exc
         if fixed_now.tzinfo is None:
             fixed_now = fixed_now.replace(tzinfo=UTC)
+    raw_receives = env.get("MAX_RECEIVE_COUNT", "").strip()
+    try:
+        receives = int(raw_receives) if raw_receives else None
+    except ValueError as exc:
+        raise ConfigurationError(f"MAX_RECEIVE_COUNT must be a whole number, got {raw_receives!r}") from exc
     return Config(
         content_bucket=_required(env, "CONTENT_BUCKET"),
         site_bucket=_required(env, "SITE_BUCKET"),
@@ -74,4 +81,6 @@ def from_environ(env: Mapping[str, str] | None = None) -> Config:
         max_upload_bytes=limit,
         fixed_now=fixed_now,
         theme_dir=_optional(env, "PRESSROOM_THEME_DIR"),
+        max_receive_count=receives,
+        dead_letter_queue=_optional(env, "DEAD_LETTER_QUEUE"),
     )

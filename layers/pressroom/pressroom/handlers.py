@@ -40,12 +40,23 @@ def render_batch() -> Iterator[None]:
         yield
 
 
-def render_record(body: str, metrics: Any = None) -> Outcome | None:
-    """Handle one render-queue message (an S3 object event or a pipeline task)."""
+def render_record(body: str, metrics: Any = None, *, receive_count: int = 1, message_id: str = "") -> Outcome | None:
+    """Handle one render-queue message (an S3 object event or a pipeline task).
+
+    On the message's last delivery (its receive count reaches the queue's maxReceiveCount) a failure is
+    reported to the newsroom before the message goes to the dead-letter queue; the failure still propagates.
+    """
     event = parse_body(body)
     if event is None:
         return None
-    return Publisher(services(), metrics=metrics).handle(event)
+    publisher = Publisher(services(), metrics=metrics)
+    try:
+        return publisher.handle(event)
+    except Exception as exc:
+        limit = publisher.config.max_receive_count
+        if limit and receive_count >= limit:
+            publisher.final_failure(event, exc, message_id)
+        raise
 
 
 def rebuild_listings(records: Iterable[DynamoDBRecord]) -> dict[str, Any]:

@@ -52,11 +52,35 @@ class Publisher:
 
     def handle(self, event: ObjectEvent) -> Outcome | None:
         outcome = self._dispatch(event)
+        self._task_done(event)
+        return outcome
+
+    def _task_done(self, event: ObjectEvent) -> None:
         if event.rebuild and self.svc.index.rebuild_task_done(event.rebuild, event.key):
             # the last task of a full rebuild: one wildcard invalidation instead of a path per page
             cdn.invalidate(self.svc.cloudfront, self.config.distribution_id, ["/*"])
             logger.info("full rebuild finished", extra={"rebuild": event.rebuild})
-        return outcome
+
+    def final_failure(self, event: ObjectEvent, error: Exception, message_id: str) -> None:
+        """The last delivery of a task failed: say so in the upload's report, and count a rebuild task as
+        done (with a failure) so the rebuild still ends. Nothing here may hide the original error."""
+        queue = self.config.dead_letter_queue or ""
+        logger.error("failed for good", extra={"key": event.key, "error": type(error).__name__,
+                                               "message_id": message_id, "dead_letter_queue": queue})
+        self.metrics.add_metric(name="UploadsFailed", unit="Count", value=1)
+        try:
+            if urls.is_input_key(event.key):
+                problem = Problem(f"the pipeline failed on every delivery: {type(error).__name__}: {str(error)[:300]}",
+                                  hint="the message is kept in the dead-letter queue; upload the file again, or "
+                                       "redrive the message once the cause is fixed")
+                self.svc.content.put_report(event.key, {
+                    "key": event.key, "version_id": event.version_id, "etag": event.etag,
+                    "status": Status.FAILED.value, "url": "", "errors": [problem.as_dict()],
+                    "error": type(error).__name__, "message_id": message_id, "dead_letter_queue": queue,
+                    "time": self.config.now().isoformat()})
+            self._task_done(event)
+        except Exception:  # noqa: BLE001 - the original failure is what must reach the queue
+            logger.exception("the failure could not be reported", extra={"key": event.key})
 
     def _dispatch(self, event: ObjectEvent) -> Outcome | None:
         if event.action == "listing":

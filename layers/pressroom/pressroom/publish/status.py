@@ -13,7 +13,8 @@ class Status(StrEnum):
     SCHEDULED = "scheduled"
     DELETED = "deleted"
     IGNORED = "ignored"
+    FAILED = "failed"  # the pipeline could not finish it, even after retries: the task is dead-lettered
 
 
-ATTENTION = (Status.REJECTED, Status.HELD)  # what a newsroom has to act on
+ATTENTION = (Status.REJECTED, Status.HELD, Status.FAILED)  # what a newsroom has to act on
 NOT_PUBLIC = (Status.DRAFT, Status.SCHEDULED)  # accepted, but not on the site yet
