@@ -184,6 +184,20 @@ def test_media_that_could_carry_script_or_is_unknown_is_rejected(stack: Stack, k
     assert report["status"] == "rejected" and report["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("key, data", [
+    ("media/page.webm", b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"),
+    ("media/clip.mp3", b"ID3<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
+    ("media/song.wav", b"RIFF\x00\x00\x00\x00WAVE<html><script>alert(1)</script>"),
+])
+def test_media_of_a_type_without_a_signature_check_holding_markup_is_rejected(stack: Stack, key: str,
+                                                                              data: bytes) -> None:
+    # the extension is allowed and no magic bytes are checked for it: only the markup sniff stands in the way
+    stack.upload(key, data)
+    assert stack.site_object(key) is None
+    report = stack.report(key)
+    assert report["status"] == "rejected" and report["errors"][0]["message"] == "the file contains markup"
+
+
 def test_a_rejection_writes_one_structured_log_line_and_a_metric(stack: Stack) -> None:
     stack.log.seek(0)
     stack.log.truncate()
