@@ -1,4 +1,5 @@
-"""`python -m benchmarks`: render cost, a publish by site size, a build, builds beside Hugo and Pelican, dev servers."""
+"""`python -m benchmarks`: render cost, the worst uploads, a publish by site size, a build, builds beside Hugo and
+Pelican, dev servers."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from pathlib import Path
 from benchmarks.corpus import NOW, markdown, write_pressroom
 from benchmarks.devserver import bench_dev
 from benchmarks.sidebyside import bench_side_by_side
+from benchmarks.worst import bench_worst
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("render", "publish", "build", "compare", "dev")
+SECTIONS = ("render", "worst", "publish", "build", "compare", "dev")
 
 
 def bench_render(count: int) -> dict[str, float]:
@@ -176,6 +178,8 @@ def main() -> None:
     only = set(args.only or SECTIONS)
     if "render" in only:
         print("render (pure):", bench_render(50 if args.quick else 300), flush=True)
+    if "worst" in only:
+        bench_worst()
     if "publish" in only:
         report_publish(bench_publish([10, 2000], repeats=1 if args.quick else 3))
     if "build" in only:

@@ -249,10 +249,63 @@ def test_deeply_nested_uploads_get_a_rejection_report_not_a_dead_letter(stack: S
 
 
 def test_an_upload_with_thousands_of_problems_gets_a_report(stack: Stack) -> None:
-    data = {"title": "Many", "date": "2026-03-02", "body": "Body.", **{f"unknown{i}": "x" * 100 for i in range(2500)}}
-    stack.upload("articles/many.json", json.dumps(data))
+    # given: 90 unknown fields with long values, and a file of 2,500 fields
+    many = {"title": "Many", "date": "2026-03-02", "body": "Body.", **{f"unknown{i}": "x" * 3000 for i in range(90)}}
+    fields = {"title": "Fields", "body": "Body.", **{f"unknown{i}": "x" * 100 for i in range(2500)}}
+
+    # when
+    stack.upload("articles/many.json", json.dumps(many))
+    stack.upload("articles/fields.json", json.dumps(fields))
+
+    # then: the first 50 problems and a count of the rest; a bound named for the other
     report = stack.report("articles/many.json")
-    assert report["status"] == "rejected" and report["errors"][-1]["message"] == "and 2,450 more problems"
+    assert report["status"] == "rejected" and report["errors"][-1]["message"] == "and 40 more problems"
+    assert stack.report("articles/fields.json")["errors"][0]["message"].startswith("the article has 2,501 fields")
+    assert stack.dead_letters == []
+
+
+COSTLY_MARKDOWN = {
+    # The shapes that took a minute and gigabytes when they filled the upload limit.
+    "articles/delimiters.md": "---\ntitle: Runs\n---\n" + ("*_" * 40_000 + "\n") * 60,
+    "articles/table.md": "---\ntitle: Table\n---\n|a|b|c|\n|-|-|-|\n" + "|x|y|z|\n" * 15_000,
+    "articles/nesting.md": "---\ntitle: Nesting\n---\n" + ("> - " * 30 + "text\n") * 10_000,
+    "articles/headings.md": "---\ntitle: Headings\n---\n" + "# h\n" * 300_000,
+}
+
+
+def test_costly_markdown_is_rejected_naming_the_bound_and_the_site_stays_whole(stack: Stack) -> None:
+    # given
+    stack.upload("articles/fine.md", article("Fine", "2026-03-02"))
+
+    # when
+    for key, text in COSTLY_MARKDOWN.items():
+        stack.upload(key, text, wait=False)
+    stack.settle()
+
+    # then
+    for key in COSTLY_MARKDOWN:
+        report = stack.report(key)
+        assert report["status"] == "rejected" and "more than the limit of" in report["errors"][0]["message"], key
+    assert stack.dead_letters == []
+    assert b"Fine" in stack.site_object("index.html")
+    assert stack.site_object("posts/fine/index.html") is not None
+
+
+def test_a_full_rebuild_with_poison_files_in_the_folder_completes(stack: Stack) -> None:
+    # given: a good article beside uploads that used to crash the render function
+    stack.upload("articles/good.md", article("Good", "2026-03-02"))
+    stack.upload("articles/deep.html", "<h1>Deep</h1><p>" + "<span>" * 600 + "x" + "</span>" * 600 + "</p>")
+    stack.upload("articles/runs.md", COSTLY_MARKDOWN["articles/delimiters.md"])
+
+    # when: a settings change rebuilds every page
+    stack.upload("site.yaml", "name: Rebuilt Times\n")
+
+    # then: the rebuild's counter reached zero, the good page was rebuilt, the poison files stay rejected
+    rows = stack.client("dynamodb").scan(TableName=stack.posts_table)["Items"]
+    counters = [r for r in rows if r["pk"]["S"].startswith("REBUILD#") and r["sk"]["S"] == "COUNT"]
+    assert [int(c["n"]["N"]) for c in counters] == [0]
+    assert b"Rebuilt Times" in stack.site_object("posts/good/index.html")
+    assert {stack.report(k)["status"] for k in ("articles/deep.html", "articles/runs.md")} == {"rejected"}
     assert stack.dead_letters == []
 
 

@@ -105,7 +105,15 @@ def test_a_reading_reports_at_most_fifty_problems_and_counts_the_rest() -> None:
 
     from pressroom.publish.core import MAX_PROBLEMS
 
-    data = {"title": "T", "body": "Body.", **{f"unknown{i}": "x" for i in range(2500)}}
+    data = {"title": "T", "body": "Body.", **{f"unknown{i}": "x" for i in range(90)}}
     reading = read_upload("articles/many.json", json.dumps(data).encode(), SITE, now=NOW)
     assert reading.status == Status.REJECTED and len(reading.problems) == MAX_PROBLEMS + 1
-    assert reading.problems[-1].message == "and 2,450 more problems"
+    assert reading.problems[-1].message == "and 40 more problems"
+
+
+def test_an_upload_with_thousands_of_fields_gets_one_problem_naming_the_limit() -> None:
+    import json
+
+    data = {"title": "T", "body": "Body.", **{f"unknown{i}": "x" for i in range(2500)}}
+    reading = read_upload("articles/many.json", json.dumps(data).encode(), SITE, now=NOW)
+    assert [p.message for p in reading.problems] == ["the article has 2,501 fields, more than the limit of 100"]

@@ -33,6 +33,7 @@ MAX_AUTHOR = 200
 MAX_SUMMARY = 1000
 MAX_TAG = 100
 MAX_URL = 2000
+MAX_FIELDS = 100  # unknown fields are reported one by one; a file with more is not front matter
 SUMMARY_CHARS = 300
 WORDS_PER_MINUTE = 230
 FIRST_YEAR, LAST_YEAR = 1000, 2999
@@ -127,6 +128,9 @@ def parse_article(key: str, data: bytes, site: Site, *, max_bytes: int | None = 
     except markup.TooDeep as exc:
         raise reject(key, str(exc), hint=f"no article needs more than {markup.MAX_DEPTH} levels: flatten the "
                                          "nesting (lists in lists, quotes in quotes, tags in tags)") from None
+    except markup.OverLimit as exc:
+        raise reject(key, str(exc), hint="no article comes near this bound: split the file into several "
+                                         "articles, or check that it is the file you meant to upload") from None
 
 
 def decode(key: str, data: bytes) -> str:
@@ -200,11 +204,11 @@ def _parse_json(key: str, text: str, site: Site) -> Article:
         raise reject(key, "a JSON article must be one object with the front-matter fields and body", line=1,
                      hint='send {"title": "...", "body": "..."}')
     meta = {clean_text(k): _clean_value(v) for k, v in meta.items()}
-    lines = {name: line for name in meta if (line := _json_line(text, name))}
+    first, last = _json_lines(text)
+    lines = {name: first[name] for name in meta if name in first}
     if duplicates:
         name = duplicates[0]
-        raise reject(key, f"{name!r} is given twice", field=name, line=_json_line(text, name, last=True),
-                     hint="keep one of them")
+        raise reject(key, f"{name!r} is given twice", field=name, line=last.get(name), hint="keep one of them")
     body = meta.pop("body", None)
     if not isinstance(body, str):
         raise reject(key, "the body is missing or is not text", field="body", line=lines.get("body"),
@@ -225,15 +229,30 @@ def _clean_value(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def _json_line(text: str, name: str, *, last: bool = False) -> int | None:
-    """The line a field's key is on (the first, or the last when it is given twice)."""
-    found = list(re.finditer(r'"' + re.escape(json.dumps(name)[1:-1]) + r'"\s*:', text))
-    if not found:
-        return None
-    return text.count("\n", 0, found[-1 if last else 0].start()) + 1
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', flags=re.DOTALL)  # unrolled: no state kept per character
+_JSON_COLON = re.compile(r"\s*:")
+
+
+def _json_lines(text: str) -> tuple[dict[str, int], dict[str, int]]:
+    """The line each key is first and last written on. One pass over valid JSON: its strings, read from the
+    left, are exactly the string tokens, and a key is a string followed by a colon (keys of nested objects
+    are included: a field's line is only a pointer for the author)."""
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    line, scanned = 1, 0
+    for match in _JSON_STRING.finditer(text):
+        if not _JSON_COLON.match(text, match.end()):
+            continue
+        line += text.count("\n", scanned, match.start())
+        scanned = match.start()
+        name = clean_text(json.loads(match.group()))
+        first.setdefault(name, line)
+        last[name] = line
+    return first, last
 
 
 def _parse_text(key: str, text: str, site: Site) -> Article:
+    markup.check_lines(text, what="the file")
     lines = text.split("\n")
     index = next((i for i, line in enumerate(lines) if line.strip()), 0)
     title = lines[index].strip()
@@ -318,6 +337,7 @@ class _HtmlHead(HTMLParser):
 
 
 def _parse_html(key: str, text: str, site: Site) -> Article:
+    markup.check_html(text)
     head = _HtmlHead(text)
     head.feed(text)
     head.close()
@@ -473,6 +493,9 @@ def parse_when(value: Any, site: Site) -> datetime:
 
 def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: str,
            lines: dict[str, int] | None = None, body_line: int = 1, summary_text: str | None = None) -> Article:
+    if len(meta) > MAX_FIELDS:
+        raise reject(key, f"the article has {len(meta):,} fields, more than the limit of {MAX_FIELDS}",
+                     hint=f"the known fields are {', '.join(FRONT_MATTER_FIELDS)}")
     read = _Fields(meta, lines or {})
     for name in sorted(str(k) for k in meta if k not in FRONT_MATTER_FIELDS):
         close = difflib.get_close_matches(name.lower(), FRONT_MATTER_FIELDS, n=1)

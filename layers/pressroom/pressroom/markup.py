@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import table as gfm_table
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -83,6 +85,7 @@ def clean_text(text: str) -> str:
 
 def sanitize(html: str) -> str:
     """Keep only allowlisted tags, attributes and URL schemes, then tidy the result into valid HTML."""
+    check_text_runs(html)
     cleaned = nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
@@ -141,8 +144,86 @@ class _Node:
 MAX_DEPTH = 100  # elements inside elements: far beyond any article, far below Python's recursion limit
 
 
-class TooDeep(ValueError):
+class OverLimit(ValueError):
+    """An input beyond one of the bounds that keep the work any upload can cause small (time and memory)."""
+
+
+class TooDeep(OverLimit):
     """Markup or data nested deeper than MAX_DEPTH levels (the tidy pass and its callers recurse by level)."""
+
+
+# The work an article causes grows with its lines and marks, not with its bytes: each line and each mark can
+# become an element, and an element costs far more than a letter. These bounds are far above any article a
+# newsroom writes (the longest read has a few thousand lines and a few hundred marks of each kind) and keep the
+# worst upload within a few seconds and a few hundred MB; `benchmarks/worst.py` measures them.
+MAX_LINES = 20_000
+MAX_LINE_CHARS = 100_000
+MAX_TAGS = 50_000  # HTML articles: start and end tags, comments and declarations
+MAX_ENTITIES = 50_000  # character references such as &amp; in an HTML article
+MAX_ATTRIBUTES = 100_000  # HTML articles: attributes (= characters) in all their tags
+# Text between two tags: the HTML sanitizer slows down with character references in front of a long text.
+MAX_TEXT_RUN = 100_000
+_TAG = re.compile(r"<[^<>]*>")
+_LIST_MARKER = re.compile(r"(?:^|(?<=[ \t]))(?:[-+]|\d{1,9}[.)])(?=[ \t]|$)", flags=re.MULTILINE)
+_MARKDOWN_MARKS: tuple[tuple[str, str, int], ...] = (
+    # (what they are, the characters counted, the limit)
+    ("emphasis marks (* _ ~)", "*_~", 20_000),
+    ("table cell separators (|)", "|", 20_000),
+    ("link and image brackets ([)", "[", 10_000),
+    ("quote markers (>)", ">", 10_000),
+    ("inline code, autolink, reference and escape marks (` < & \\)", "`<&\\", 20_000),
+)
+MAX_LIST_MARKERS = 10_000
+MAX_TABLE_CELLS = 20_000  # markdown-it fills short rows with empty cells, so cells are counted as they are made
+MAX_URL_CHARS = 2_000  # a link's address: a reference link repeats it wherever the reference is used
+
+
+def check_lines(text: str, *, what: str = "the body") -> None:
+    """Raise OverLimit when a text has more lines, or a longer line, than any article needs."""
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise OverLimit(f"{what} has {lines:,} lines, more than the limit of {MAX_LINES:,}")
+    if len(text) > MAX_LINE_CHARS:
+        longest = max(text.split("\n"), key=len)
+        if len(longest) > MAX_LINE_CHARS:
+            at = text[: text.index(longest)].count("\n") + 1
+            raise OverLimit(f"line {at} of {what} is {len(longest):,} characters long, more than the limit "
+                            f"of {MAX_LINE_CHARS:,}")
+
+
+def check_markdown(text: str) -> None:
+    """Raise OverLimit when Markdown has more lines or marks than the bounds allow (one linear pass)."""
+    check_lines(text)
+    for what, chars, limit in _MARKDOWN_MARKS:
+        count = sum(text.count(ch) for ch in chars)
+        if count > limit:
+            raise OverLimit(f"the body has {count:,} {what}, more than the limit of {limit:,}")
+    markers = sum(1 for _ in _LIST_MARKER.finditer(text))
+    if markers > MAX_LIST_MARKERS:
+        raise OverLimit(f"the body has {markers:,} list markers, more than the limit of {MAX_LIST_MARKERS:,}")
+
+
+def check_html(text: str) -> None:
+    """Raise OverLimit when an HTML article has more tags or character references than the bounds allow."""
+    tags = text.count("<")
+    if tags > MAX_TAGS:
+        raise OverLimit(f"the file has {tags:,} tags (< characters), more than the limit of {MAX_TAGS:,}")
+    entities = text.count("&")
+    if entities > MAX_ENTITIES:
+        raise OverLimit(f"the file has {entities:,} character references (& characters), more than the limit "
+                        f"of {MAX_ENTITIES:,}")
+    attributes = text.count("=")
+    if attributes > MAX_ATTRIBUTES:
+        raise OverLimit(f"the file has {attributes:,} attributes (= characters), more than the limit of "
+                        f"{MAX_ATTRIBUTES:,}")
+
+
+def check_text_runs(html: str) -> None:
+    """Raise OverLimit when some text between two tags is longer than any paragraph needs."""
+    longest = max((len(run) for run in _TAG.split(html)), default=0)
+    if longest > MAX_TEXT_RUN:
+        raise OverLimit(f"a paragraph of the body is {longest:,} characters long, more than the limit of "
+                        f"{MAX_TEXT_RUN:,}")
 
 
 class _TreeBuilder(HTMLParser):
@@ -245,16 +326,52 @@ def _emit(node: _Node | str, out: list[str], *, parent: str, phrasing: bool) -> 
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # maxNesting makes markdown-it stop descending and silently drop what lies deeper; set it at our own
+    # bound so that markdown_to_html can tell when that happened and refuse the article instead.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False,
+                                   "maxNesting": MAX_DEPTH})
     md.enable("table")
     md.enable("strikethrough")
-    md.validateLink = lambda url: is_safe_url(url)  # type: ignore[method-assign]
+    md.validateLink = _valid_link  # type: ignore[method-assign]
+    md.block.ruler.at("table", _counted_table, {"alt": ["paragraph", "reference"]})
     return md
 
 
+def _valid_link(url: str) -> bool:
+    if len(url) > MAX_URL_CHARS:
+        raise OverLimit(f"a link's address is {len(url):,} characters long, more than the limit of "
+                        f"{MAX_URL_CHARS:,}")
+    return is_safe_url(url)
+
+
+def _counted_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's GFM table rule, with the cells of all the body's tables counted against MAX_TABLE_CELLS
+    (a header of many columns over many short rows would otherwise make far more cells than the text has)."""
+    before = len(state.tokens)
+    found = gfm_table(state, start, end, silent)
+    if found and not silent:
+        cells = state.env.get("table cells", 0) + sum(1 for token in state.tokens[before:]
+                                                       if token.type in ("td_open", "th_open"))
+        state.env["table cells"] = cells
+        if cells > MAX_TABLE_CELLS:
+            raise OverLimit(f"the body's tables have at least {cells:,} cells, more than the limit of "
+                            f"{MAX_TABLE_CELLS:,}")
+    return found
+
+
 def markdown_to_html(text: str) -> str:
-    """Render Markdown (CommonMark, tables, fenced code; raw HTML shown as text) and sanitize it."""
-    return sanitize(_markdown().render(text))
+    """Render Markdown (CommonMark, tables, fenced code; raw HTML shown as text) and sanitize it.
+    Raises OverLimit for Markdown beyond the bounds, before any costly work, and TooDeep for nesting that
+    markdown-it would have cut short."""
+    check_markdown(text)
+    md = _markdown()
+    env: dict[str, object] = {}
+    tokens = md.parse(text, env)
+    deepest = max((token.level + max((child.level for child in token.children or ()), default=0)
+                   for token in tokens), default=0)
+    if deepest >= MAX_DEPTH - 1:
+        raise TooDeep(f"the body nests elements more than {MAX_DEPTH} levels deep")
+    return sanitize(md.renderer.render(tokens, md.options, env))
 
 
 def inline_text(text: str) -> str:
