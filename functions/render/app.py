@@ -16,9 +16,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @tracer.capture_method
-def publish_record(record: SQSRecord) -> Any:
+def publish_record(record: SQSRecord, lambda_context: LambdaContext) -> Any:
     return render_record(record.body, metrics, receive_count=int(record.attributes.approximate_receive_count or 1),
-                         message_id=record.message_id)
+                         message_id=record.message_id, remaining_ms=lambda_context.get_remaining_time_in_millis)
 
 
 @logger.inject_lambda_context

@@ -225,3 +225,60 @@ def test_a_full_rebuild_with_a_failing_task_still_ends(stack: Stack, monkeypatch
     assert [int(c["n"]["N"]) for c in counters] == [0]
     assert stack.report("articles/poison.md")["status"] == "failed"
     assert b"Renamed Times" in stack.site_object("posts/a/index.html")
+
+
+def _slow(monkeypatch: pytest.MonkeyPatch, stack: Stack, key: str, seconds: float) -> None:
+    """Reading `key` takes `seconds` of the functions' clock, at every delivery."""
+    elapsed = [0.0]
+    stack.lambda_clock = lambda: elapsed[0]
+    real = publish.Publisher._dispatch
+
+    def slow(self: publish.Publisher, event: Any) -> Any:
+        if event.key == key:
+            elapsed[0] += seconds
+        return real(self, event)
+
+    monkeypatch.setattr(publish.Publisher, "_dispatch", slow)
+
+
+def test_the_render_function_sees_its_timeout_from_the_template(stack: Stack) -> None:
+    function = stack.functions["RenderFunction"]
+    assert function.timeout_seconds == 60 and function.memory_mb == 1024
+
+
+def test_a_task_too_slow_for_the_time_left_fails_alone_and_reports_on_its_last_delivery(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: one upload whose reading takes 57 of the function's 60 seconds, in a batch with nine others
+    _slow(monkeypatch, stack, "articles/slow.md", 57)
+    keys = ["articles/before.md", "articles/slow.md", *(f"articles/after-{i}.md" for i in range(8))]
+
+    # when
+    for key in keys:
+        stack.upload(key, article(key.rsplit("/", 1)[1][:-3].title(), "2026-03-02"), wait=False)
+    stack.settle()
+
+    # then: the slow one stopped before its writes, was retried, and its last delivery wrote a failed report;
+    # the tasks the invocation had no time to start went back to the queue whole and were all published
+    report = stack.report("articles/slow.md")
+    assert report["status"] == "failed" and report["error"] == "OutOfTime"
+    assert "too little to write" in report["errors"][0]["message"]
+    assert [json.loads(d["body"])["detail"]["object"]["key"] for d in stack.dead_letters] == ["articles/slow.md"]
+    for key in keys:
+        if key != "articles/slow.md":
+            assert stack.report(key)["status"] == "published", key
+    assert stack.site_object("posts/slow/index.html") is None
+
+
+def test_an_invocation_past_its_timeout_fails_its_whole_batch_as_on_lambda(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: no time checks in the function, and one task that takes longer than the timeout
+    monkeypatch.setattr(publish.Publisher, "_in_time", lambda self, *args, **kwargs: None)
+    _slow(monkeypatch, stack, "articles/slow.md", 61)
+
+    # when
+    stack.upload("articles/slow.md", article("Slow", "2026-03-02"), wait=False)
+    stack.settle()
+
+    # then: every delivery counted as failed, whatever it had done before the timeout, and the message was
+    # dead-lettered: the early stop of the test above is what gives such a task its report
+    assert [json.loads(d["body"])["detail"]["object"]["key"] for d in stack.dead_letters] == ["articles/slow.md"]

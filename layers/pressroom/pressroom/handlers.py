@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +10,7 @@ from pressroom import cdn
 from pressroom import config as config_module
 from pressroom.config import Config
 from pressroom.events import parse_body
-from pressroom.publish import Outcome, Publisher, Services, affected_by, listings_for
+from pressroom.publish import NotStarted, Outcome, Publisher, Services, affected_by, listings_for
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -40,18 +40,24 @@ def render_batch() -> Iterator[None]:
         yield
 
 
-def render_record(body: str, metrics: Any = None, *, receive_count: int = 1, message_id: str = "") -> Outcome | None:
+def render_record(body: str, metrics: Any = None, *, receive_count: int = 1, message_id: str = "",
+                  remaining_ms: Callable[[], int] | None = None) -> Outcome | None:
     """Handle one render-queue message (an S3 object event or a pipeline task).
 
     On the message's last delivery (its receive count reaches the queue's maxReceiveCount) a failure is
     reported to the newsroom before the message goes to the dead-letter queue; the failure still propagates.
+    `remaining_ms` is the invocation's time left: a task too close to the timeout fails alone (OutOfTime)
+    rather than letting the timeout fail the whole batch.
     """
     event = parse_body(body)
     if event is None:
         return None
-    publisher = Publisher(services(), metrics=metrics)
+    publisher = Publisher(services(), metrics=metrics, remaining_ms=remaining_ms)
     try:
         return publisher.handle(event)
+    except NotStarted:
+        publisher.requeue(body)  # not this task's failure: it goes back whole, its delivery count fresh
+        return None
     except Exception as exc:
         limit = publisher.config.max_receive_count
         if limit and receive_count >= limit:

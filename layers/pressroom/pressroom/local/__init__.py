@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import uuid
 import warnings
 import zipfile
@@ -55,9 +56,16 @@ class _LambdaContext:
     log_group_name: str = ""
     log_stream_name: str = "local"
     function_version: str = "$LATEST"
+    timeout_seconds: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    started: float | None = None
+
+    def __post_init__(self) -> None:
+        self.started = self.clock() if self.started is None else self.started
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+        """Like Lambda's: the function's timeout less the time this invocation has run."""
+        return max(int(((self.started or 0.0) + self.timeout_seconds - self.clock()) * 1000), 0)
 
 
 class Function:
@@ -70,6 +78,8 @@ class Function:
         self.name = config["FunctionName"]
         self.arn = config["FunctionArn"]
         self.environment = {k: str(v) for k, v in config.get("Environment", {}).get("Variables", {}).items()}
+        self.timeout_seconds = float(config.get("Timeout", 3))
+        self.memory_mb = int(config.get("MemorySize", 128))
         handler = str(config.get("Handler", "app.lambda_handler"))
         self.module_name, self.handler_name = handler.rsplit(".", 1)
         self._module: ModuleType | None = None
@@ -128,7 +138,9 @@ class Function:
             handler = getattr(self._load(), self.handler_name)
             self._log_to_stack()
             self.invocations += 1
-            context = _LambdaContext(self.name, aws_request_id=str(uuid.uuid4()), invoked_function_arn=self.arn)
+            context = _LambdaContext(self.name, memory_limit_in_mb=self.memory_mb, aws_request_id=str(uuid.uuid4()),
+                                     invoked_function_arn=self.arn, timeout_seconds=self.timeout_seconds,
+                                     clock=self.stack.lambda_clock)
             return handler(event, context)
 
 
@@ -140,6 +152,7 @@ class Stack:
                  theme: str | Path | None = None) -> None:
         self.root = find_root(Path(root))
         self.theme = str(Path(theme).resolve()) if theme else None
+        self.lambda_clock: Callable[[], float] = time.monotonic  # what the functions' time left is read from
         self.number = next(_stack_numbers)
         self.stack_name = f"pressroom-local-{self.number}"
         self._clock = clock
@@ -513,11 +526,16 @@ class Stack:
             records = [_sqs_record(m["MessageId"], m["ReceiptHandle"], m["Body"], m.get("Attributes", {}), url)
                        for m in messages]
             failed: set[str] = set()
+            started = self.lambda_clock()
             try:
                 result = function.invoke({"Records": records}) or {}
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             except Exception as exc:  # noqa: BLE001 - as on AWS, any failure of the function fails the batch
                 print(f"{function.logical_id} failed: {exc!r}", file=self.log)
+                failed = {r["messageId"] for r in records}
+            if self.lambda_clock() - started > function.timeout_seconds:
+                # Lambda would have stopped the invocation at its timeout: the whole batch fails
+                print(f"{function.logical_id} ran past its {function.timeout_seconds:.0f} s timeout", file=self.log)
                 failed = {r["messageId"] for r in records}
             invocations += 1
             for message in messages:

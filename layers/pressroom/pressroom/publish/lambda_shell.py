@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,18 @@ logger = library_logger("pipeline")
 
 CONFLICT = "conflict"  # another delivery for the same key committed first
 MAX_ATTEMPTS = 5
+# Time a task needs to be started, and to be written once read, before the function's timeout. A task
+# started later fails alone, with a report on its last delivery, instead of the timeout failing the batch.
+START_RESERVE_MS = 15_000  # more than the costliest upload the bounds allow (benchmarks/worst.py)
+WRITE_RESERVE_MS = 5_000  # a publish's writes, at the slowest AWS latencies seen, with room to report
+
+
+class OutOfTime(TimeoutError):
+    """The invocation is too close to its timeout to finish a task it started."""
+
+
+class NotStarted(OutOfTime):
+    """The invocation is too close to its timeout to start a task: the task goes back to the queue whole."""
 
 
 def listings_for(svc: Services, theme: render.Theme | None = None) -> Listings:
@@ -44,16 +57,35 @@ def listings_for(svc: Services, theme: render.Theme | None = None) -> Listings:
 class Publisher:
     """Turns one object event into the state of its article (or media file, or site settings)."""
 
-    def __init__(self, services: Services, *, theme: render.Theme | None = None, metrics: Any = None) -> None:
+    def __init__(self, services: Services, *, theme: render.Theme | None = None, metrics: Any = None,
+                 remaining_ms: Callable[[], int] | None = None) -> None:
         self.svc = services
         self.config = services.config
         self.theme = theme or render.load_theme(services.config.theme_dir)
         self.metrics = metrics or NoMetrics()
+        self.remaining_ms = remaining_ms  # the invocation's time left (Lambda's context); None: no limit
 
     def handle(self, event: ObjectEvent) -> Outcome | None:
+        self._in_time(START_RESERVE_MS, "start", NotStarted)
         outcome = self._dispatch(event)
         self._task_done(event)
         return outcome
+
+    def _in_time(self, reserve_ms: int, step: str, error: type[OutOfTime] = OutOfTime) -> None:
+        """Raise `error` when less than `reserve_ms` is left before the invocation's timeout."""
+        if self.remaining_ms is None:
+            return
+        left = self.remaining_ms()
+        if left < reserve_ms:
+            raise error(f"{left / 1000:.1f} s were left before the function's timeout, too little to {step} "
+                        f"this task ({reserve_ms / 1000:.0f} s needed)")
+
+    def requeue(self, body: str) -> None:
+        """Put a message back on the render queue as a new one: a task the invocation had no time to start
+        is not its failure, so it must not count towards the queue's maxReceiveCount."""
+        if not self.config.render_queue_url:
+            raise RuntimeError("RENDER_QUEUE_URL is not set, so a task cannot be put back on the queue")
+        self.svc.sqs.send_message(QueueUrl=self.config.render_queue_url, MessageBody=body)
 
     def _task_done(self, event: ObjectEvent) -> None:
         if event.rebuild and self.svc.index.rebuild_task_done(event.rebuild, event.key):
@@ -141,6 +173,7 @@ class Publisher:
         reading = read_upload(event.key, source.body if source else None, site, now=self.config.now(),
                               first_published=state.first_published, max_bytes=limit, size=size,
                               version_id=source.version_id if source else "", etag=source.etag if source else "")
+        self._in_time(WRITE_RESERVE_MS, "write")
         plan = decide(self._known(state, reading, sequencer))
         return self._apply(plan, expected)
 
