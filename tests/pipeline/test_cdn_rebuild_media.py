@@ -189,13 +189,25 @@ def test_media_that_could_carry_script_or_is_unknown_is_rejected(stack: Stack, k
     ("media/clip.mp3", b"ID3<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
     ("media/song.wav", b"RIFF\x00\x00\x00\x00WAVE<html><script>alert(1)</script>"),
 ])
-def test_media_of_a_type_without_a_signature_check_holding_markup_is_rejected(stack: Stack, key: str,
-                                                                              data: bytes) -> None:
-    # the extension is allowed and no magic bytes are checked for it: only the markup sniff stands in the way
+def test_media_holding_markup_is_rejected_for_the_markup(stack: Stack, key: str, data: bytes) -> None:
+    # the mp3 and wav heads pass for their types, the page would fail the webm check: the reason is the markup
     stack.upload(key, data)
     assert stack.site_object(key) is None
     report = stack.report(key)
     assert report["status"] == "rejected" and report["errors"][0]["message"] == "the file contains markup"
+
+
+def test_media_of_another_type_than_its_extension_is_rejected_and_says_what_it_looks_like(stack: Stack) -> None:
+    webm = b"\x1aE\xdf\xa3\x9fB\x86\x81\x01B\xf7\x81\x01B\xf2\x81\x04B\xf3\x81\x08B\x82\x84webmB\x87\x81\x04B\x85\x81\x02"
+    stack.upload("media/clip.webm", webm)
+    stack.upload("media/still.webm", PNG)
+
+    head = stack.client("s3").head_object(Bucket=stack.site_bucket, Key="media/clip.webm")
+    assert head["ContentType"] == "video/webm"
+    assert stack.site_object("media/still.webm") is None
+    report = stack.report("media/still.webm")
+    assert report["status"] == "rejected"
+    assert report["errors"][0]["message"] == "the file does not look like video/webm (it looks like image/png)"
 
 
 def test_a_rejection_writes_one_structured_log_line_and_a_metric(stack: Stack) -> None:
