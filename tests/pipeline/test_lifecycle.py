@@ -321,3 +321,34 @@ def test_every_report_keeps_the_first_publication_date(stack: Stack) -> None:
     # then: the report still carries the date it was first published with
     assert stack.report("articles/undated.md")["first_published"] == first
     assert first.startswith("2026-03-10")
+
+
+def test_a_site_restored_from_the_content_bucket_keeps_its_first_publication_dates(stack: Stack) -> None:
+    # given: an undated article published in March, and the posts table lost with its stack
+    stack.upload("articles/undated.md", b"---\ntitle: Undated\n---\nBody.\n")
+    first = stack.report("articles/undated.md")["first_published"]
+    saved = {key: stack.client("s3").get_object(Bucket=stack.content_bucket, Key=key)["Body"].read()
+             for key in ("_reports/articles/undated.md.json", "articles/undated.md")}
+    stack.reset()
+
+    # when: in April the content comes back into a new stack, reports first (as docs/deploy.md says)
+    stack.set_time(datetime(2026, 4, 20, tzinfo=UTC))
+    for key, body in saved.items():
+        stack.upload(key, body)
+
+    # then: the article is dated as it was first published, not as restored
+    assert stack.report("articles/undated.md")["first_published"] == first
+    assert first.startswith("2026-03-10")
+    assert b"2026-03-10" in stack.site_object("posts/undated/index.html")
+
+
+def test_a_hand_edited_report_date_that_is_not_a_date_is_ignored(stack: Stack) -> None:
+    # given: a report that names no real date, and no row for its key
+    stack.client("s3").put_object(Bucket=stack.content_bucket, Key="_reports/articles/odd.md.json",
+                                  Body=b'{"first_published": "next week"}')
+
+    # when
+    stack.upload("articles/odd.md", b"---\ntitle: Odd\n---\nBody.\n")
+
+    # then
+    assert stack.report("articles/odd.md")["status"] == "published"

@@ -81,6 +81,22 @@ class ContentBucket:
         self.s3.put_object(Bucket=self.bucket, Key=urls.report_key(content_key), Body=report_body(report),
                            ContentType="application/json")
 
+    def first_published(self, content_key: str) -> str:
+        """The first publication time a key's report records ("" when there is no report or none in it): the
+        reports outlive the posts table, so a site restored from the content bucket keeps its dates."""
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=urls.report_key(content_key))
+        except Exception as exc:
+            if _missing(exc):
+                return ""
+            raise
+        try:
+            report = json.loads(response["Body"].read())
+        except ValueError:
+            return ""
+        value = report.get("first_published", "") if isinstance(report, dict) else ""
+        return value if isinstance(value, str) else ""
+
     def delete_report(self, content_key: str) -> None:
         self.s3.delete_object(Bucket=self.bucket, Key=urls.report_key(content_key))
 

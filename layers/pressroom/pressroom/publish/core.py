@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +56,7 @@ class Reading:
     problems: tuple[Problem, ...] = ()
     version_id: str = ""
     etag: str = ""
+    undated: bool = False  # the article gives no date: it is dated by its first publication
 
 
 def read_upload(key: str, body: bytes | None, site: Site, *, now: datetime, first_published: str = "",
@@ -72,10 +73,25 @@ def read_upload(key: str, body: bytes | None, site: Site, *, now: datetime, firs
         article = parse_article(key, body, site, max_bytes=max_bytes)
     except Rejected as rejected:
         return Reading(key, Status.REJECTED, problems=capped(rejected.problems), version_id=version_id, etag=etag)
-    when = article.date or (parse_when(first_published, site) if first_published else now)
+    reading = Reading(key, Status.PUBLISHED, article, version_id=version_id, etag=etag, undated=article.date is None)
+    return dated(reading, first_published, site, now=now)
+
+
+def dated(reading: Reading, first_published: str, site: Site, *, now: datetime) -> Reading:
+    """A reading with its article dated: by its own date, else by `first_published`, else now."""
+    if reading.article is None:
+        return reading
+    article = reading.article
+    when = article.date if not reading.undated else None
+    if when is None and first_published:
+        try:
+            when = parse_when(first_published, site)
+        except ValueError:  # a report edited by hand: the date it gives is not one
+            when = None
+    when = when or now
     article = article.dated(when)
     status = Status.DRAFT if article.draft else Status.SCHEDULED if when > now else Status.PUBLISHED
-    return Reading(key, status, article, version_id=version_id, etag=etag)
+    return replace(reading, status=status, article=article)
 
 
 @dataclass(frozen=True)

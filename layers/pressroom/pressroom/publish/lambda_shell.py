@@ -21,6 +21,7 @@ from pressroom.publish.core import (
     Plan,
     Reading,
     Status,
+    dated,
     decide,
     displaced,
     next_claimant,
@@ -173,6 +174,11 @@ class Publisher:
         reading = read_upload(event.key, source.body if source else None, site, now=self.config.now(),
                               first_published=state.first_published, max_bytes=limit, size=size,
                               version_id=source.version_id if source else "", etag=source.etag if source else "")
+        if reading.undated and not state.first_published:
+            # a key the table does not know: its report may still know when it was first published
+            recovered = self.svc.content.first_published(event.key)
+            if recovered:
+                reading = dated(reading, recovered, site, now=self.config.now())
         self._in_time(WRITE_RESERVE_MS, "write")
         plan = decide(self._known(state, reading, sequencer))
         return self._apply(plan, expected)
