@@ -260,10 +260,11 @@ class Stack:
                                               aws_access_key_id="testing", aws_secret_access_key="testing")
 
     @staticmethod
-    def _reset_caches() -> None:
+    def _reset_caches(*, clients: bool = True) -> None:
         from pressroom import aws, handlers, render
 
-        aws.reset_clients()
+        if clients:  # a client is bound to a deployment's endpoint; a reset keeps the deployment
+            aws.reset_clients()
         handlers.reset()
         render.load_theme.cache_clear()
 
@@ -439,7 +440,7 @@ class Stack:
             self._drain_stream_records()  # the deletes above are not news
             self._delete_schedules()
             self.dead_letters.clear()
-            self._reset_caches()
+            self._reset_caches(clients=False)
 
     @staticmethod
     def _empty_queue(sqs: Any, url: str) -> None:
