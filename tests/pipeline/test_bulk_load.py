@@ -26,7 +26,8 @@ def _state(stack: Stack) -> tuple[Any, ...]:
     for (pk, sk), item in table_state(stack).items():
         if pk.startswith("REBUILD#"):
             continue  # a settings upload queues a full rebuild; a bulk load renders with the settings at once
-        item.pop("sequencer", None)  # loaded sources sort below every event (LOADED_SEQUENCER), by design
+        for name in ("sequencer", "applied"):  # loaded sources sort below every event (LOADED_SEQUENCER), by design
+            item.pop(name, None)
         table[(pk, sk)] = item
     return table, site_state(stack), report_state(stack), sorted(s["Name"] for s in stack.schedules())
 

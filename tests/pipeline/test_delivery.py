@@ -159,6 +159,15 @@ CALLS_BEFORE_THE_CORE = {
 }
 
 
+# What convergence after failures adds to each change: one write that marks the committed state's effects as
+# all carried out, and for a retired page, one read of who is published at its URL now.
+CALLS_ADDED_FOR_CONVERGENCE = {
+    "publish": {"dynamodb.UpdateItem": 1},
+    "rename": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 1},
+    "delete": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 1},
+}
+
+
 def test_the_lambda_shell_makes_no_more_aws_calls_than_before_the_core(stack: Stack) -> None:
     # given
     stack.upload("articles/warm.md", article("Warm-up", "2026-03-05", tags=["port"]))
@@ -172,10 +181,10 @@ def test_the_lambda_shell_makes_no_more_aws_calls_than_before_the_core(stack: St
     with _counting_calls() as delete:
         stack.delete("articles/new.md")
 
-    # then: no operation is called more often than before
+    # then: no operation is called more often than before, but for the convergence marks
     for name, calls in (("publish", publish), ("rename", rename), ("delete", delete)):
-        before = CALLS_BEFORE_THE_CORE[name]
-        more = {op: n for op, n in calls.items() if n > before.get(op, 0)}
+        before, added = CALLS_BEFORE_THE_CORE[name], CALLS_ADDED_FOR_CONVERGENCE[name]
+        more = {op: n for op, n in calls.items() if n > before.get(op, 0) + added.get(op, 0)}
         assert not more, (name, more, dict(calls))
 
 

@@ -65,7 +65,15 @@ class SourceState:
     # what the last change retired ("pages", "redirects": site keys; "slugs": claims), kept with the state so
     # that carrying the change out again after a failure does the same thing
     retire: dict[str, list[str]] = field(default_factory=dict)
+    # the sequencer whose effects (pages, redirects, claims, schedule, report) were all carried out; while it
+    # differs from `sequencer`, a delivery of the same event carries them out again
+    applied: str = ""
     exists: bool = False
+
+    @property
+    def pending(self) -> dict[str, list[str]]:
+        """What the committed change retires and may not have been carried out yet."""
+        return self.retire if self.exists and self.applied != self.sequencer else {}
 
     def to_item(self) -> dict[str, Any]:
         return to_item({
@@ -73,6 +81,7 @@ class SourceState:
             "status": self.status, "slug": self.slug, "first_published": self.first_published,
             "version_id": self.version_id, "etag": self.etag, "errors": self.errors, "winner": self.winner,
             "scheduled_for": self.scheduled_for, "redirects": self.redirects, "retire": self.retire or None,
+            "applied": self.applied or None,
         })
 
 
@@ -116,7 +125,8 @@ class PostsIndex:
             version_id=str(data.get("version_id", "")), etag=str(data.get("etag", "")),
             errors=list(data.get("errors", [])), winner=str(data.get("winner", "")),
             scheduled_for=str(data.get("scheduled_for", "")), redirects=[str(r) for r in data.get("redirects", [])],
-            retire={str(k): [str(v) for v in vs] for k, vs in (data.get("retire") or {}).items()}, exists=True,
+            retire={str(k): [str(v) for v in vs] for k, vs in (data.get("retire") or {}).items()},
+            applied=str(data.get("applied", "")), exists=True,
         )
 
     def post(self, slug: str) -> Post | None:
@@ -228,6 +238,17 @@ class PostsIndex:
             raise
         return True
 
+    def mark_applied(self, key: str, sequencer: str) -> None:
+        """Record that every effect of the state committed with `sequencer` was carried out (and forget what it
+        retired). Nothing happens when a newer state has been committed since."""
+        try:
+            self.db.update_item(
+                TableName=self.table, Key=to_item({"pk": f"SRC#{key}", "sk": "SRC"}),
+                UpdateExpression="SET applied = :seq REMOVE retire", ConditionExpression="sequencer = :seq",
+                ExpressionAttributeValues=to_item({":seq": sequencer}))
+        except self.db.exceptions.ConditionalCheckFailedException:
+            pass
+
     def _post_ops(self, old: Post | None, new: Post | None) -> list[dict[str, Any]]:
         if old == new:
             return []
@@ -258,13 +279,19 @@ class PostsIndex:
     # --- full rebuilds ---------------------------------------------------------------------------------
 
     def start_rebuild(self, rebuild_id: str, tasks: int, started: str) -> None:
-        self.db.put_item(TableName=self.table, Item=to_item({
-            "pk": f"REBUILD#{rebuild_id}", "sk": "COUNT", "n": tasks, "total": tasks, "started": started}))
+        """Start counting a rebuild's tasks; starting one that exists (a retry) keeps its count."""
+        try:
+            self.db.put_item(TableName=self.table, Item=to_item({
+                "pk": f"REBUILD#{rebuild_id}", "sk": "COUNT", "n": tasks, "total": tasks, "started": started}),
+                ConditionExpression="attribute_not_exists(pk)")
+        except self.db.exceptions.ConditionalCheckFailedException:
+            pass
 
     def rebuild_task_done(self, rebuild_id: str, key: str) -> bool:
         """Count one task of a rebuild as done, once however often it is delivered.
 
-        True when this call counted the rebuild's last task (exactly one delivery sees that).
+        True when no task is left and the final invalidation is not yet recorded as sent: the delivery that
+        counted the last task sees it, and so does a retry when sending the invalidation failed.
         """
         try:
             self.db.transact_write_items(TransactItems=[
@@ -274,8 +301,16 @@ class PostsIndex:
                             "UpdateExpression": "ADD n :minus", "ExpressionAttributeValues": to_item({":minus": -1})}},
             ])
         except self.db.exceptions.TransactionCanceledException:
-            return False  # a duplicate delivery of a task already counted
-        return self.rebuild_left(rebuild_id)[0] <= 0
+            pass  # a task already counted: delivered again, or retried after a later step failed
+        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": f"REBUILD#{rebuild_id}", "sk": "COUNT"}),
+                                ConsistentRead=True).get("Item")
+        data = from_item(item) if item else {}
+        return int(data.get("n", 0)) <= 0 and not data.get("finished")
+
+    def rebuild_finished(self, rebuild_id: str) -> None:
+        """Record that the rebuild's final invalidation was sent, so later deliveries do not send it again."""
+        self.db.update_item(TableName=self.table, Key=to_item({"pk": f"REBUILD#{rebuild_id}", "sk": "COUNT"}),
+                            UpdateExpression="SET finished = :yes", ExpressionAttributeValues=to_item({":yes": True}))
 
     def rebuild_left(self, rebuild_id: str) -> tuple[int, int]:
         """(tasks left, tasks in all) of a full rebuild."""

@@ -84,7 +84,8 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         if key not in versions:
             continue
         version_id, etag = versions[key]
-        state = replace(plan.state, sequencer=LOADED_SEQUENCER, version_id=version_id, etag=etag)
+        state = replace(plan.state, sequencer=LOADED_SEQUENCER, applied=LOADED_SEQUENCER, retire={},
+                        version_id=version_id, etag=etag)  # every effect is carried out by the load itself
         items.append(state_item(state))
         if plan.status in (Status.PUBLISHED, Status.HELD) and plan.state.slug:
             items.append({"pk": f"SLUG#{plan.state.slug}", "sk": key})

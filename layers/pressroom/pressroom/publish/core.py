@@ -175,9 +175,24 @@ def decide(known: Known) -> Plan:
     else:
         assert reading.article is not None
         plan = _published(known, reading.article)
+    _carry_pending(plan, state)
     retire = {"pages": list(plan.retire_pages), "redirects": list(plan.retire_redirects), "slugs": list(plan.release)}
     plan.state.retire = {name: keys for name, keys in retire.items() if keys}
     return plan
+
+
+def _carry_pending(plan: Plan, state: SourceState) -> None:
+    """Add to the plan what the stored state retires but may not have carried out (its delivery failed part-way,
+    then this one came), leaving out what the plan now wants: nothing retired is ever forgotten."""
+    pending = state.pending
+    if not pending:
+        return
+    page = urls.post_key(plan.post.slug) if plan.post else ""
+    keep_slug = plan.state.slug if plan.status in (Status.PUBLISHED, Status.HELD) else ""
+    plan.retire_pages = tuple(sorted(set(plan.retire_pages) | set(pending.get("pages", ())) - {page}))
+    plan.retire_redirects = tuple(sorted(set(plan.retire_redirects) | set(pending.get("redirects", ()))
+                                         - set(plan.redirects) - {page}))
+    plan.release = tuple(sorted(set(plan.release) | set(pending.get("slugs", ())) - {keep_slug}))
 
 
 def _gone(known: Known) -> dict[str, Any]:

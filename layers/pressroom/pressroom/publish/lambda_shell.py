@@ -92,6 +92,7 @@ class Publisher:
         if event.rebuild and self.svc.index.rebuild_task_done(event.rebuild, event.key):
             # the last task of a full rebuild: one wildcard invalidation instead of a path per page
             cdn.invalidate(self.svc.cloudfront, self.config.distribution_id, ["/*"])
+            self.svc.index.rebuild_finished(event.rebuild)
             logger.info("full rebuild finished", extra={"rebuild": event.rebuild})
 
     def final_failure(self, event: ObjectEvent, error: Exception, message_id: str) -> None:
@@ -159,7 +160,10 @@ class Publisher:
     def _article_once(self, event: ObjectEvent) -> Outcome | None:
         index = self.svc.index
         state = index.source(event.key)
-        if not event.forced and event.sequencer and state.sequencer and event.sequencer <= state.sequencer:
+        if not event.forced and event.sequencer and state.sequencer and (
+                event.sequencer < state.sequencer or (event.sequencer == state.sequencer and state.applied == state.sequencer)):
+            # strictly older, or this very event with every effect carried out: nothing left to do. The same
+            # event before its effects were all done (a failure part-way) runs again from the committed state.
             logger.info("stale event skipped", extra={"key": event.key, "sequencer": event.sequencer, "stored": state.sequencer})
             return None
         expected = state.sequencer if state.exists else None
@@ -228,8 +232,7 @@ class Publisher:
             for redirect_key in plan.redirects:
                 svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url),
                                     extra_metadata={REDIRECT_META: plan.post.url})
-        for retired in plan.retire_pages:
-            svc.site_bucket.delete(retired)
+        self._retire_pages(plan.retire_pages, key, except_key=page_key)
         self._drop_redirects(plan.retire_redirects, except_key=page_key)
         for slug in plan.release:
             self._release(slug, key)
@@ -241,8 +244,17 @@ class Publisher:
             svc.content.delete_report(key)
         else:
             svc.content.put_report(key, plan.report)
+        svc.index.mark_applied(key, plan.state.sequencer)
         self._tell(plan)
         return plan.outcome()
+
+    def _retire_pages(self, keys: Any, owner: str, *, except_key: str = "") -> None:
+        """Delete article pages this key no longer has, unless another key's post is online there now."""
+        for key in sorted(keys):
+            slug = urls.slug_of_post_key(key)
+            post = self.svc.index.post(slug) if slug is not None and key != except_key else None
+            if key != except_key and (post is None or post.source_key == owner):
+                self.svc.site_bucket.delete(key)
 
     def _tell(self, plan: Plan) -> None:
         """One log line and, for a publication or a rejection, one metric: where the outcome is decided."""
@@ -263,8 +275,9 @@ class Publisher:
         index = self.svc.index
         held = index.source(occupant.source_key)
         plan = displaced(held, occupant, winner, self.config.now())
-        if index.commit(plan.state, expected_sequencer=held.sequencer if held.exists else None, old=occupant, new=None):
-            self.svc.content.put_report(plan.key, plan.report or {})
+        # the report first: once the commit is done, a retry no longer finds this occupant to tell
+        self.svc.content.put_report(plan.key, plan.report or {})
+        index.commit(plan.state, expected_sequencer=held.sequencer if held.exists else None, old=occupant, new=None)
 
     def _release(self, slug: str, key: str) -> None:
         index = self.svc.index
@@ -272,7 +285,9 @@ class Publisher:
         waiting = next_claimant(index.claimants(slug, 1), key)
         if waiting:
             held = index.source(waiting)
-            if held.status == Status.HELD and index.post(slug) is None:
+            # held with the URL free, or published by an earlier attempt of this release that failed part-way
+            if (held.status == Status.HELD and index.post(slug) is None) or (
+                    held.status == Status.PUBLISHED and held.slug == slug and held.applied != held.sequencer):
                 logger.info("releasing held article", extra={"key": waiting, "slug": slug})
                 self.article(ObjectEvent(waiting, "publish"))
 
@@ -375,7 +390,9 @@ class Publisher:
                                                               self.config.now()))
             return Outcome(key, Status.REJECTED, "", problems)
         self.svc.store_site(site)
-        _, count = fan_out_rebuild(self.svc)
+        # one rebuild per version of the settings: a retry of this event continues it instead of starting another
+        same = hashlib.sha256(f"{event.sequencer}|{source.version_id if source else ''}".encode()).hexdigest()[:32]
+        _, count = fan_out_rebuild(self.svc, rebuild_id=same if event.sequencer else None)
         if source is not None:
             self.svc.content.put_report(key, _settings_report(key, source.version_id, source.etag, Status.PUBLISHED,
                                                               "/", [], self.config.now()))
@@ -389,7 +406,7 @@ def _settings_report(key: str, version_id: str, etag: str, status: Status, url: 
             "errors": [p.as_dict() for p in problems], "time": now.isoformat()}
 
 
-def fan_out_rebuild(svc: Services) -> tuple[str, int]:
+def fan_out_rebuild(svc: Services, *, rebuild_id: str | None = None) -> tuple[str, int]:
     """Queue a re-render of every article, a re-publication of every media file, and every listing page, to
     run in parallel (the site can be made again from the content bucket alone).
 
@@ -397,7 +414,7 @@ def fan_out_rebuild(svc: Services) -> tuple[str, int]:
     """
     if not svc.config.render_queue_url:
         raise RuntimeError("RENDER_QUEUE_URL is not set: a full rebuild needs the render queue")
-    rebuild_id = uuid.uuid4().hex
+    rebuild_id = rebuild_id or uuid.uuid4().hex
     keys = sorted(svc.content.keys(urls.CONTENT_ARTICLES)) + sorted(svc.content.keys(urls.CONTENT_MEDIA))
     bodies = [task_message(k, "rebuild", rebuild_id) for k in keys]
     bodies.append(task_message("*", "listing", rebuild_id))

@@ -1,0 +1,272 @@
+"""One failure at any AWS call the functions make, before the call takes effect or after it, and the retry ends
+exactly where a clean run ends: the same site, the same table, the same reports, the same schedules."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.client
+import pytest
+from botocore.exceptions import ClientError
+
+from pressroom.local import Function, Stack
+from tests.conftest import article
+from tests.pipeline.helpers import report_state, site_state, table_state
+
+Step = Callable[[Stack], None]
+
+
+@dataclass
+class Fault:
+    """Fail the functions' AWS call number `at` (1-based), once: before it reaches AWS, or after it took effect."""
+
+    at: int = 0
+    after: bool = False
+    calls: int = 0
+    fired: str = ""
+
+
+@contextmanager
+def injecting(fault: Fault) -> Iterator[Fault]:
+    inside = {"depth": 0}
+    real_call = botocore.client.BaseClient._make_api_call
+    real_invoke = Function.invoke
+
+    def make_api_call(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if not inside["depth"]:
+            return real_call(self, operation, params)
+        fault.calls += 1
+        name = f"{self.meta.service_model.service_name}.{operation}"
+        error = ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, operation)
+        if fault.calls == fault.at and not fault.after:
+            fault.fired = name
+            raise error
+        result = real_call(self, operation, params)
+        if fault.calls == fault.at:
+            fault.fired = name
+            raise error
+        return result
+
+    def invoke(self: Function, event: dict[str, Any]) -> Any:
+        inside["depth"] += 1
+        try:
+            return real_invoke(self, event)
+        finally:
+            inside["depth"] -= 1
+
+    botocore.client.BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
+    Function.invoke = invoke  # type: ignore[method-assign]
+    try:
+        yield fault
+    finally:
+        botocore.client.BaseClient._make_api_call = real_call  # type: ignore[method-assign]
+        Function.invoke = real_invoke  # type: ignore[method-assign]
+
+
+def observed(stack: Stack) -> tuple[Any, ...]:
+    """The stack's whole observable state, with what differs between two runs by design left out: event
+    sequencers (per process, always increasing) and the ids of full rebuilds."""
+    table: dict[Any, Any] = {("REBUILD", "COUNT"): []}
+    for (pk, sk), item in table_state(stack).items():
+        if pk.startswith("REBUILD#"):
+            if sk == "COUNT":
+                table[("REBUILD", "COUNT")].append((item["n"], item.get("finished", False)))
+            continue
+        if pk.startswith("SRC#"):
+            item["effects carried out"] = item.pop("applied", "") == item.pop("sequencer", "")
+        table[(pk, sk)] = item
+    return table, site_state(stack), report_state(stack), sorted(s["Name"] for s in stack.schedules())
+
+
+SCENARIOS: dict[str, tuple[Step, Step]] = {
+    # name: (what is there before, the change the faults are injected into)
+    "publish": (
+        lambda s: s.upload("articles/warm.md", article("Warm-up", "2026-03-05", tags=["port"])),
+        lambda s: s.upload("articles/new.md", article("New story", "2026-03-06", tags=["port", "council"])),
+    ),
+    "edit": (
+        lambda s: s.upload("articles/new.md", article("New story", "2026-03-06", tags=["port"])),
+        lambda s: s.upload("articles/new.md", article("New story, edited", "2026-02-06", tags=["council"])),
+    ),
+    "rename with an alias": (
+        lambda s: s.upload("articles/new.md", article("New story", "2026-03-06", tags=["port"])),
+        lambda s: s.upload("articles/new.md", article("New story", "2026-03-06", tags=["port"], slug="renamed",
+                                                      aliases=["/old/"])),
+    ),
+    "delete": (
+        lambda s: s.upload("articles/new.md", article("New story", "2026-03-06", tags=["port"], aliases=["/old/"])),
+        lambda s: s.delete("articles/new.md"),
+    ),
+    "displacement": (
+        lambda s: s.upload("articles/b.md", article("B", "2026-03-04", slug="same")),
+        lambda s: s.upload("articles/a.md", article("A", "2026-03-05", slug="same")),
+    ),
+    "release": (
+        lambda s: [s.upload(k, article(k[9].upper(), "2026-03-05", slug="same")) for k in ("articles/a.md",
+                                                                                          "articles/b.md")],
+        lambda s: s.delete("articles/a.md"),
+    ),
+    "settings and a full rebuild": (
+        lambda s: [s.upload(f"articles/{n}.md", article(n.upper(), "2026-03-05", tags=["port"])) for n in "ab"],
+        lambda s: s.upload("site.yaml", "name: Renamed Gazette\n"),
+    ),
+    "schedule": (
+        lambda s: s.upload("articles/warm.md", article("Warm-up", "2026-03-05")),
+        lambda s: s.upload("articles/later.md", article("Later", "2026-06-01")),
+    ),
+}
+
+
+@dataclass
+class Snapshot:
+    """What a scenario's setup leaves in the buckets and the table, to start each faulty run from it quickly."""
+
+    site: list[dict[str, Any]]
+    content: dict[str, bytes]
+    items: list[dict[str, Any]]
+
+
+def snapshot(stack: Stack) -> Snapshot:
+    s3 = stack.client("s3")
+    site = []
+    for key in stack.site_keys():
+        found = s3.get_object(Bucket=stack.site_bucket, Key=key)
+        site.append({"Key": key, "Body": found["Body"].read(), "ContentType": found.get("ContentType", ""),
+                     "CacheControl": found.get("CacheControl", ""), "Metadata": found.get("Metadata", {})})
+    content = {key: s3.get_object(Bucket=stack.content_bucket, Key=key)["Body"].read()
+               for key in stack._keys(stack.content_bucket)}
+    db = stack.client("dynamodb")
+    items = [item for page in db.get_paginator("scan").paginate(TableName=stack.posts_table)
+             for item in page.get("Items", [])]
+    assert not stack.schedules(), "a setup with schedules cannot be restored from a snapshot"
+    return Snapshot(site, content, items)
+
+
+def restore(stack: Stack, snap: Snapshot) -> None:
+    """The stack as the setup left it: same objects and items, nothing queued, the stream past them."""
+    stack.reset()
+    s3, db = stack.client("s3"), stack.client("dynamodb")
+    for obj in snap.site:
+        s3.put_object(Bucket=stack.site_bucket, **{k: v for k, v in obj.items() if v != ""})
+    for key, body in snap.content.items():
+        s3.put_object(Bucket=stack.content_bucket, Key=key, Body=body)
+    for item in snap.items:
+        db.put_item(TableName=stack.posts_table, Item=item)
+    stack.take_events()
+    stack.skip_stream()
+
+
+def _run(stack: Stack, setup: Step | Snapshot, change: Step, fault: Fault | None = None) -> tuple[Any, ...]:
+    if isinstance(setup, Snapshot):
+        restore(stack, setup)
+    else:
+        stack.reset()
+        setup(stack)
+    if fault is None:
+        change(stack)
+    else:
+        with injecting(fault):
+            change(stack)
+    stack.settle()
+    return observed(stack)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_one_failure_at_any_call_converges_to_the_clean_run(stack: Stack, name: str) -> None:
+    # given: the scenario run cleanly, and the number of AWS calls its change makes
+    setup_step, change = SCENARIOS[name]
+    stack.reset()
+    setup_step(stack)
+    setup = snapshot(stack)
+    counter = Fault()
+    expected = _run(stack, setup, change, counter)
+    calls = counter.calls
+    assert calls > 5
+    assert _run(stack, setup_step, change) == expected  # the snapshot starts runs where the setup leaves them
+
+    # when: one failure at each call, before the call takes effect and after it
+    wrong = []
+    for at in range(1, calls + 1):
+        for after in (False, True):
+            fault = Fault(at=at, after=after)
+            state = _run(stack, setup, change, fault)
+            if state != expected:
+                wrong.append((at, "after" if after else "before", fault.fired))
+
+    # then: every retry ended where the clean run did, and nothing was dead-lettered
+    assert wrong == []
+    assert stack.dead_letters == []
+
+
+# --- mutants the tests above must kill --------------------------------------------------------------------
+
+
+def test_an_older_version_that_read_before_a_newer_one_committed_cannot_overwrite_it(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: a published article and two new versions of it, their events taken in order
+    from pressroom import handlers
+    from pressroom.index import PostsIndex
+
+    stack.upload("articles/a.md", article("Version zero", "2026-03-05"))
+    stack.upload("articles/a.md", article("Version one", "2026-03-05"), wait=False)
+    stack.upload("articles/a.md", article("Version two", "2026-03-05"), wait=False)
+    first, second = stack.take_events()
+    real_commit = PostsIndex.commit
+    interleaved = []
+
+    def commit(self: PostsIndex, state: Any, **kwargs: Any) -> bool:
+        if not interleaved:  # version one has read the table; version two publishes whole before it commits
+            interleaved.append(state.key)
+            handlers.render_record(second)
+        return real_commit(self, state, **kwargs)
+
+    monkeypatch.setattr(PostsIndex, "commit", commit)
+
+    # when
+    stack.deliver([first])
+    stack.settle()
+
+    # then: the compare-and-set refused version one's commit, and its retry found a newer version stored
+    assert interleaved == ["articles/a.md"]
+    assert b"Version two" in stack.site_object("posts/a/index.html")
+    assert b"Version two" in stack.site_object("index.html")
+    assert stack.report("articles/a.md")["etag"] == hashlib.md5(article("Version two", "2026-03-05")).hexdigest()
+
+
+def test_a_duplicate_of_a_fully_carried_out_event_changes_nothing(stack: Stack) -> None:
+    # given
+    stack.upload("articles/a.md", article("A", "2026-03-05"), wait=False)
+    (event,) = stack.take_events()
+    stack.deliver([event])
+    stack.settle()
+    before = observed(stack)
+
+    # when
+    with injecting(Fault()) as counter:
+        stack.deliver([event])
+
+    # then: one read of the key's state, and nothing written
+    assert counter.calls == 1
+    assert observed(stack) == before
+
+
+def test_a_commit_expecting_an_older_sequencer_is_refused(stack: Stack) -> None:
+    # given: a key committed at sequencer 2
+    from pressroom.index import PostsIndex, SourceState
+
+    index = PostsIndex(stack.client("dynamodb"), stack.posts_table)
+    assert index.commit(SourceState("articles/a.md", sequencer="1", status="draft"), expected_sequencer=None)
+    assert index.commit(SourceState("articles/a.md", sequencer="2", status="draft"), expected_sequencer="1")
+
+    # when: a delivery that read sequencer 1 commits, and one that read nothing commits
+    stale = index.commit(SourceState("articles/a.md", sequencer="1", status="rejected"), expected_sequencer="1")
+    blind = index.commit(SourceState("articles/a.md", sequencer="3", status="rejected"), expected_sequencer=None)
+
+    # then: both are refused, and the stored state is the one committed at 2
+    assert (stale, blind) == (False, False)
+    assert index.source("articles/a.md").sequencer == "2"
