@@ -352,3 +352,29 @@ def test_a_hand_edited_report_date_that_is_not_a_date_is_ignored(stack: Stack) -
 
     # then
     assert stack.report("articles/odd.md")["status"] == "published"
+
+
+def test_a_remembered_redirect_never_replaces_a_post_published_there_since(stack: Stack) -> None:
+    # given: v was renamed away from /posts/old/, and w has since been published at /posts/old/
+    stack.upload("articles/v.md", article("Renamed one", "2026-03-01", slug="old"))
+    stack.upload("articles/v.md", article("Renamed one", "2026-03-01", slug="new"))
+    stack.upload("articles/w.md", article("The victim", "2026-03-02", slug="old"))
+    assert b"The victim" in stack.site_object("posts/old/index.html")
+
+    # when: v is edited again
+    stack.upload("articles/v.md", article("Renamed one, edited", "2026-03-01", slug="new"))
+
+    # then: w's page is still online, and v no longer claims its URL
+    assert b"The victim" in stack.site_object("posts/old/index.html")
+    assert stack.report("articles/w.md")["status"] == "published"
+    rows = stack.client("dynamodb").get_item(TableName=stack.posts_table,
+                                             Key={"pk": {"S": "SRC#articles/v.md"}, "sk": {"S": "SRC"}})["Item"]
+    assert "posts/old/index.html" not in str(rows.get("redirects"))
+
+
+def test_an_alias_at_a_file_the_site_serves_is_rejected_with_the_reason(stack: Stack) -> None:
+    stack.upload("articles/a.md", article("A", "2026-03-01", aliases=["/favicon.ico"]))
+    report = stack.report("articles/a.md")
+    assert report["status"] == "rejected"
+    assert report["errors"][0]["message"] == "alias '/favicon.ico' is a URL the site itself serves, so it cannot redirect"
+    assert stack.site_object("favicon.ico") is None

@@ -361,3 +361,11 @@ def test_empty_file_is_rejected(text: str) -> None:
 
     # then
     assert "empty" in found[0].message and found[0].hint
+
+
+@pytest.mark.parametrize("alias", ["/favicon.ico", "/robots.txt", "/index.html", "/feed.xml", "/assets/site.css",
+                                   "/archive/2026/03/", "/tags/port/", "/media/x.png", "/.well-known/security.txt"])
+def test_an_alias_at_a_url_the_site_itself_serves_is_rejected_with_the_reason(alias: str) -> None:
+    found = problems("articles/a.md", f"---\ntitle: A\naliases: [{alias}]\n---\nBody.\n")
+    assert [p.message for p in found] == [f"alias {alias!r} is a URL the site itself serves, so it cannot redirect"]
+    assert found[0].field == "aliases"

@@ -43,10 +43,10 @@ def test_a_rename_keeps_a_redirect_from_the_old_url_and_releases_the_old_claim()
     own = _post("old", "articles/a.md")
 
     # when
-    plan = decide(_known("articles/a.md", article("A", "2026-03-01", slug="new", aliases=["/feed.xml", "/x/"]),
+    plan = decide(_known("articles/a.md", article("A", "2026-03-01", slug="new", aliases=["/x/"]),
                          state=state, own_post=own, owner="articles/a.md"))
 
-    # then: a redirect from the old page and the alias; never from a generated file
+    # then: a redirect from the old page and the alias
     assert plan.redirects == ("posts/old/index.html", "x/index.html")
     assert plan.release == ("old",) and plan.state.retire == {"slugs": ["old"]}
 
@@ -55,6 +55,20 @@ def test_an_alias_where_a_post_is_online_is_left_to_that_post() -> None:
     plan = decide(_known("articles/b.md", article("B", "2026-03-01", aliases=["/posts/a/"]), owner="articles/b.md",
                          taken=frozenset({"posts/a/index.html"})))
     assert plan.redirects == ()
+
+
+def test_a_remembered_redirect_where_a_post_is_online_now_is_given_up() -> None:
+    # given: b was renamed from /posts/old/, and another article has since been published there
+    state = SourceState("articles/b.md", sequencer="0002", status="published", slug="new", exists=True,
+                        redirects=["posts/old/index.html"])
+
+    # when: b is edited
+    plan = decide(_known("articles/b.md", article("B, edited", "2026-03-01", slug="new"), state=state,
+                         own_post=_post("new", "articles/b.md"), owner="articles/b.md",
+                         taken=frozenset({"posts/old/index.html"})))
+
+    # then: no redirect over the other post, and b no longer remembers it
+    assert plan.redirects == () and plan.state.redirects == []
 
 
 def test_a_rejected_upload_keeps_the_published_version_online() -> None:

@@ -16,7 +16,7 @@ from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
-from pressroom import markup, yamlsafe
+from pressroom import markup, urls, yamlsafe
 from pressroom.errors import Problem, Rejected, reject
 from pressroom.markup import clean_text
 from pressroom.site import Site
@@ -521,6 +521,9 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
         if not _ALIAS.fullmatch(alias) or "/../" in alias + "/" or "/./" in alias + "/" or alias.startswith("//"):
             read.problem("aliases", f"alias {alias!r} must be a path on this site like /old/story.html",
                          "start it with / and leave out the domain, .., ? and #")
+        elif urls.is_reserved_key(urls.url_to_key(alias)):
+            read.problem("aliases", f"alias {alias!r} is a URL the site itself serves, so it cannot redirect",
+                         "an alias names an old address of this article, such as /2019/05/story.html")
     plain = markup.plain_text(body_html)
     if not plain and "<img" not in body_html:
         read.problems.append(Problem("the article has no body", line=body_line, hint="write the article's text"))

@@ -158,3 +158,15 @@ _GENERATED_KEYS = frozenset({HOME_KEY, ATOM_KEY, RSS_KEY, JSON_FEED_KEY, RECENT_
 def is_generated_key(key: str) -> bool:
     """Whether the pipeline itself writes `key` (a redirect must never take its place)."""
     return key in _GENERATED_KEYS or key.startswith(_GENERATED_PREFIXES)
+
+
+# Files browsers, crawlers and other services ask every site for at fixed places.
+_WELL_KNOWN_FILES = frozenset({"favicon.ico", "apple-touch-icon.png", "apple-touch-icon-precomposed.png",
+                               "humans.txt", "ads.txt", "app-ads.txt", "security.txt", "site.webmanifest",
+                               "manifest.json", "browserconfig.xml", "crossdomain.xml"})
+
+
+def is_reserved_key(key: str) -> bool:
+    """Whether `key` is one the site itself serves (generated pages, feeds, assets, media) or a well-known file
+    at the root: no alias may claim it."""
+    return is_generated_key(key) or key in _WELL_KNOWN_FILES or key.startswith(".well-known/")

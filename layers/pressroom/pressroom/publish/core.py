@@ -248,7 +248,7 @@ def _published(known: Known, article: Article) -> Plan:
     state, reading, own = known.state, known.reading, known.own_post
     post = Post.from_article(article)
     page_key = urls.post_key(article.slug)
-    wanted = {k for k in state.redirects if k != page_key}
+    wanted = {k for k in state.redirects if k != page_key and k not in known.taken}
     if own and own.slug != article.slug:
         wanted.add(urls.post_key(own.slug))
     for alias in article.aliases:

@@ -201,10 +201,14 @@ class Publisher:
         if owner != key:
             return Known(state, reading, sequencer, known.now, own_post=own, owner=owner)
         taken = set()
-        for alias in reading.article.aliases:
-            alias_slug = urls.slug_of_post_key(urls.url_to_key(alias))
-            if alias_slug is not None and alias_slug != slug and index.post(alias_slug) is not None:
-                taken.add(urls.post_key(alias_slug))
+        # every redirect the key would write, asked for now or remembered from before, is checked against the
+        # posts online: a redirect never replaces a published post
+        for redirect_key in sorted({urls.url_to_key(a) for a in reading.article.aliases} | set(state.redirects)):
+            alias_slug = urls.slug_of_post_key(redirect_key)
+            if alias_slug is not None and alias_slug != slug:
+                found = index.post(alias_slug)
+                if found is not None and found.source_key != key:
+                    taken.add(redirect_key)
         return Known(state, reading, sequencer, known.now, own_post=own, owner=owner, occupant=index.post(slug),
                      taken=frozenset(taken))
 
