@@ -270,3 +270,50 @@ def test_a_commit_expecting_an_older_sequencer_is_refused(stack: Stack) -> None:
     # then: both are refused, and the stored state is the one committed at 2
     assert (stale, blind) == (False, False)
     assert index.source("articles/a.md").sequencer == "2"
+
+
+# --- races: another delivery runs whole at a chosen point of this one ------------------------------------
+
+
+def _between_commit_and_page(monkeypatch: pytest.MonkeyPatch, key: str, other: Callable[[], None]) -> list[str]:
+    """Run `other` right after `key`'s first successful commit of a published state."""
+    from pressroom.index import PostsIndex
+
+    real_commit = PostsIndex.commit
+    done: list[str] = []
+
+    def commit(self: PostsIndex, state: Any, **kwargs: Any) -> bool:
+        committed = real_commit(self, state, **kwargs)
+        if committed and state.key == key and state.status == "published" and not done:
+            done.append(key)
+            other()
+        return committed
+
+    monkeypatch.setattr(PostsIndex, "commit", commit)
+    return done
+
+
+def test_a_delete_landing_between_a_commit_and_its_page_write_leaves_no_page(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: an upload's event, and a delete of the same key that will run whole in the middle of it
+    from pressroom import handlers
+
+    stack.upload("articles/a.md", article("A", "2026-03-05"), wait=False)
+    (upload,) = stack.take_events()
+
+    def delete_whole() -> None:
+        stack.client("s3").delete_object(Bucket=stack.content_bucket, Key="articles/a.md")
+        for body in stack.take_events():
+            handlers.render_record(body)
+
+    done = _between_commit_and_page(monkeypatch, "articles/a.md", delete_whole)
+
+    # when: the delete runs whole after the upload's commit, before the upload writes its page
+    stack.deliver([upload])
+    stack.settle()
+
+    # then: the page the upload wrote late is taken back
+    assert done == ["articles/a.md"]
+    assert stack.site_object("posts/a/index.html") is None
+    assert stack.report("articles/a.md") is None
+    assert b"posts/a/" not in (stack.site_object("index.html") or b"")

@@ -150,7 +150,11 @@ class Publisher:
         else:
             raise RuntimeError(f"{event.key} kept changing while it was being published; the event will be retried")
         if outcome is not None and outcome.status == Status.PUBLISHED and self._overtaken(event.key, outcome):
-            return self.article(ObjectEvent(event.key, "publish"))
+            latest = self.article(ObjectEvent(event.key, "publish"))
+            # the page this delivery wrote late is taken back, unless the newest state publishes it again
+            kept = latest.changed if latest is not None and latest.status == Status.PUBLISHED else []
+            self._retire_pages([k for k in outcome.changed if k not in kept], event.key)
+            return latest
         return outcome
 
     def _overtaken(self, key: str, outcome: Outcome) -> bool:
