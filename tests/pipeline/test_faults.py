@@ -4,6 +4,7 @@ exactly where a clean run ends: the same site, the same table, the same reports,
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -317,3 +318,33 @@ def test_a_delete_landing_between_a_commit_and_its_page_write_leaves_no_page(
     assert stack.site_object("posts/a/index.html") is None
     assert stack.report("articles/a.md") is None
     assert b"posts/a/" not in (stack.site_object("index.html") or b"")
+
+
+def test_a_held_article_is_published_when_the_owner_is_deleted_in_the_middle_of_an_edit(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: A owns /posts/same/, B is held behind it, and A is being edited
+    from pressroom import handlers
+
+    stack.upload("articles/a.md", article("A", "2026-03-05", slug="same"))
+    stack.upload("articles/b.md", article("B", "2026-03-05", slug="same"))
+    assert stack.report("articles/b.md")["status"] == "held"
+    stack.upload("articles/a.md", article("A, edited", "2026-03-05", slug="same"), wait=False)
+    (edit,) = stack.take_events()
+
+    def delete_whole() -> None:
+        stack.client("s3").delete_object(Bucket=stack.content_bucket, Key="articles/a.md")
+        for body in stack.take_events():
+            handlers.render_record(body)
+
+    done = _between_commit_and_page(monkeypatch, "articles/a.md", delete_whole)
+
+    # when: A's delete runs whole between the edit's commit and its page write
+    stack.deliver([edit])
+    stack.settle()
+
+    # then: B owns the URL, with its page and its report
+    assert done == ["articles/a.md"]
+    page = stack.site_object("posts/same/index.html") or b""
+    assert b"<h1>B</h1>" in page, re.findall(rb"<h1[^>]*>[^<]*", page)
+    assert stack.report("articles/b.md")["status"] == "published"
+    assert stack.report("articles/a.md") is None

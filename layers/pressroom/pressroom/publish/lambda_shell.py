@@ -153,7 +153,7 @@ class Publisher:
             latest = self.article(ObjectEvent(event.key, "publish"))
             # the page this delivery wrote late is taken back, unless the newest state publishes it again
             kept = latest.changed if latest is not None and latest.status == Status.PUBLISHED else []
-            self._retire_pages([k for k in outcome.changed if k not in kept], event.key)
+            self._take_back([k for k in outcome.changed if k not in kept], event.key)
             return latest
         return outcome
 
@@ -255,6 +255,17 @@ class Publisher:
         svc.index.mark_applied(key, plan.state.sequencer)
         self._tell(plan)
         return plan.outcome()
+
+    def _take_back(self, keys: list[str], owner: str) -> None:
+        """Pages `owner` wrote after it lost them: deleted, or, where another key's post is online now (it
+        took the URL in the meantime), written again from that post."""
+        for key in keys:
+            slug = urls.slug_of_post_key(key)
+            post = self.svc.index.post(slug) if slug is not None else None
+            if post is not None and post.source_key != owner:
+                self.article(ObjectEvent(post.source_key, "publish"))
+            else:
+                self._retire_pages([key], owner)
 
     def _retire_pages(self, keys: Any, owner: str, *, except_key: str = "") -> None:
         """Delete article pages this key no longer has, unless another key's post is online there now."""
