@@ -348,3 +348,31 @@ def test_a_held_article_is_published_when_the_owner_is_deleted_in_the_middle_of_
     assert b"<h1>B</h1>" in page, re.findall(rb"<h1[^>]*>[^<]*", page)
     assert stack.report("articles/b.md")["status"] == "published"
     assert stack.report("articles/a.md") is None
+
+
+def test_a_page_retired_by_a_rename_is_left_to_a_post_published_there_in_the_meantime(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: A online at /posts/x/ and being renamed to /posts/y/; B will take /posts/x/ in between
+    from pressroom import handlers
+
+    stack.upload("articles/a.md", article("A", "2026-03-05", slug="x"))
+    stack.upload("articles/a.md", article("A", "2026-03-05", slug="y"), wait=False)
+    (rename,) = stack.take_events()
+
+    def publish_b_whole() -> None:
+        stack.client("s3").put_object(Bucket=stack.content_bucket, Key="articles/b.md",
+                                      Body=article("B", "2026-03-06", slug="x"))
+        for body in stack.take_events():
+            handlers.render_record(body)
+
+    done = _between_commit_and_page(monkeypatch, "articles/a.md", publish_b_whole)
+
+    # when: B publishes at /posts/x/ after A's rename commits, before A retires its old page
+    stack.deliver([rename])
+    stack.settle()
+
+    # then: B's page stays online; A is at /posts/y/
+    assert done == ["articles/a.md"]
+    page = stack.site_object("posts/x/index.html") or b""
+    assert b"<h1>B</h1>" in page, re.findall(rb"<h1[^>]*>[^<]*", page)
+    assert b"<h1>A</h1>" in (stack.site_object("posts/y/index.html") or b"")
