@@ -376,3 +376,20 @@ def test_a_page_retired_by_a_rename_is_left_to_a_post_published_there_in_the_mea
     page = stack.site_object("posts/x/index.html") or b""
     assert b"<h1>B</h1>" in page, re.findall(rb"<h1[^>]*>[^<]*", page)
     assert b"<h1>A</h1>" in (stack.site_object("posts/y/index.html") or b"")
+
+
+def test_marking_an_older_state_carried_out_leaves_a_newer_one_pending(stack: Stack) -> None:
+    # given: a key committed at 1, then at 2 with a page still to retire
+    from pressroom.index import PostsIndex, SourceState
+
+    index = PostsIndex(stack.client("dynamodb"), stack.posts_table)
+    index.commit(SourceState("articles/a.md", sequencer="1", status="draft"), expected_sequencer=None)
+    index.commit(SourceState("articles/a.md", sequencer="2", status="draft", retire={"pages": ["posts/a/index.html"]}),
+                 expected_sequencer="1")
+
+    # when: the delivery of 1 finishes late
+    index.mark_applied("articles/a.md", "1")
+
+    # then: 2 is still pending, with what it retires
+    stored = index.source("articles/a.md")
+    assert stored.applied == "" and stored.pending == {"pages": ["posts/a/index.html"]}
