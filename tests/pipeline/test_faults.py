@@ -294,20 +294,28 @@ def _between_commit_and_page(monkeypatch: pytest.MonkeyPatch, key: str, other: C
     return done
 
 
+def _whole(stack: Stack, key: str, body: bytes | None = None) -> Callable[[], None]:
+    """A change to the content bucket (a put of `body`, or a delete) and the delivery of its events."""
+    from pressroom import handlers
+
+    def run() -> None:
+        s3 = stack.client("s3")
+        if body is None:
+            s3.delete_object(Bucket=stack.content_bucket, Key=key)
+        else:
+            s3.put_object(Bucket=stack.content_bucket, Key=key, Body=body)
+        for message in stack.take_events():
+            handlers.render_record(message)
+
+    return run
+
+
 def test_a_delete_landing_between_a_commit_and_its_page_write_leaves_no_page(
         stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     # given: an upload's event, and a delete of the same key that will run whole in the middle of it
-    from pressroom import handlers
-
     stack.upload("articles/a.md", article("A", "2026-03-05"), wait=False)
     (upload,) = stack.take_events()
-
-    def delete_whole() -> None:
-        stack.client("s3").delete_object(Bucket=stack.content_bucket, Key="articles/a.md")
-        for body in stack.take_events():
-            handlers.render_record(body)
-
-    done = _between_commit_and_page(monkeypatch, "articles/a.md", delete_whole)
+    done = _between_commit_and_page(monkeypatch, "articles/a.md", _whole(stack, "articles/a.md"))
 
     # when: the delete runs whole after the upload's commit, before the upload writes its page
     stack.deliver([upload])
@@ -323,20 +331,12 @@ def test_a_delete_landing_between_a_commit_and_its_page_write_leaves_no_page(
 def test_a_held_article_is_published_when_the_owner_is_deleted_in_the_middle_of_an_edit(
         stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     # given: A owns /posts/same/, B is held behind it, and A is being edited
-    from pressroom import handlers
-
     stack.upload("articles/a.md", article("A", "2026-03-05", slug="same"))
     stack.upload("articles/b.md", article("B", "2026-03-05", slug="same"))
     assert stack.report("articles/b.md")["status"] == "held"
     stack.upload("articles/a.md", article("A, edited", "2026-03-05", slug="same"), wait=False)
     (edit,) = stack.take_events()
-
-    def delete_whole() -> None:
-        stack.client("s3").delete_object(Bucket=stack.content_bucket, Key="articles/a.md")
-        for body in stack.take_events():
-            handlers.render_record(body)
-
-    done = _between_commit_and_page(monkeypatch, "articles/a.md", delete_whole)
+    done = _between_commit_and_page(monkeypatch, "articles/a.md", _whole(stack, "articles/a.md"))
 
     # when: A's delete runs whole between the edit's commit and its page write
     stack.deliver([edit])
@@ -353,19 +353,11 @@ def test_a_held_article_is_published_when_the_owner_is_deleted_in_the_middle_of_
 def test_a_page_retired_by_a_rename_is_left_to_a_post_published_there_in_the_meantime(
         stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     # given: A online at /posts/x/ and being renamed to /posts/y/; B will take /posts/x/ in between
-    from pressroom import handlers
-
     stack.upload("articles/a.md", article("A", "2026-03-05", slug="x"))
     stack.upload("articles/a.md", article("A", "2026-03-05", slug="y"), wait=False)
     (rename,) = stack.take_events()
-
-    def publish_b_whole() -> None:
-        stack.client("s3").put_object(Bucket=stack.content_bucket, Key="articles/b.md",
-                                      Body=article("B", "2026-03-06", slug="x"))
-        for body in stack.take_events():
-            handlers.render_record(body)
-
-    done = _between_commit_and_page(monkeypatch, "articles/a.md", publish_b_whole)
+    done = _between_commit_and_page(monkeypatch, "articles/a.md",
+                                    _whole(stack, "articles/b.md", article("B", "2026-03-06", slug="x")))
 
     # when: B publishes at /posts/x/ after A's rename commits, before A retires its old page
     stack.deliver([rename])
