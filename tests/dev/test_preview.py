@@ -67,6 +67,54 @@ def test_a_renamed_article_answers_301_from_its_old_url(site: Stack) -> None:
     assert _text(Preview.for_stack(site), "/posts/harbour-reopens/").count("Harbour reopens") >= 1
 
 
+TOMBSTONE = b"<!DOCTYPE html><html><head><title>Removed</title></head><body><h1>This story was removed</h1></body></html>"
+
+
+def _bury(stack: Stack, key: str) -> None:
+    """Leave a tombstone at `key`, as the pipeline does for a deleted article: a page with metadata status 410."""
+    stack.client("s3").put_object(Bucket=stack.site_bucket, Key=key, Body=TOMBSTONE,
+                                  ContentType="text/html; charset=utf-8", Metadata={"status": "410"})
+
+
+def test_a_deleted_articles_tombstone_answers_410_with_its_page(site: Stack) -> None:
+    # given
+    _bury(site, "posts/harbour/index.html")
+
+    # when
+    response = Preview.for_stack(site, live=False).respond("GET", "/posts/harbour/")
+
+    # then
+    assert response.status == 410
+    assert "<h1>This story was removed</h1>" in response.body.decode()
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.headers["Content-Security-Policy"]
+    assert "Location" not in response.headers
+    assert not [name for name in response.headers if name.lower().startswith("x-amz-meta-")]
+
+
+def test_a_tombstone_is_gone_over_http_and_head_gets_no_body(site: Stack) -> None:
+    # given
+    _bury(site, "posts/harbour/index.html")
+
+    # when
+    with PreviewServer(Preview.for_stack(site), port=0) as server:
+        host, port = server.url[len("http://") :].rstrip("/").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", "/posts/harbour/")
+        gone = connection.getresponse()
+        body = gone.read()
+        connection.request("HEAD", "/posts/harbour/")
+        head = connection.getresponse()
+        head_body = head.read()
+        connection.close()
+
+    # then
+    assert (gone.status, gone.reason) == (410, "Gone")
+    assert b"This story was removed" in body
+    assert head.status == 410 and head_body == b""
+    assert int(head.getheader("Content-Length")) == len(body)
+
+
 def test_rejections_show_as_a_banner_in_the_preview_only(site: Stack) -> None:
     # given
     site.upload("articles/broken.md", b"---\ndate: 2026-03-02\n---\nNo title here.\n")

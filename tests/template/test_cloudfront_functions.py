@@ -18,7 +18,7 @@ HARNESS = HERE / "run_cf_function.js"
 CASES = json.loads(CASES_FILE.read_text(encoding="utf-8"))
 NODE = shutil.which("node")
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js (`node`) is not installed; apt-get install nodejs")
+needs_node = pytest.mark.skipif(NODE is None, reason="Node.js (`node`) is not installed; apt-get install nodejs")
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +44,23 @@ def test_case_names_are_unique() -> None:
         assert len(names) == len(set(names)), kind
 
 
+@needs_node
 @pytest.mark.parametrize("case", CASES["request"], ids=lambda case: case["name"])
 def test_viewer_request(results: dict[str, dict[str, Any]], case: dict[str, Any]) -> None:
     assert results["request"][case["name"]]["actual"] == case["expect"]
 
 
+@needs_node
 @pytest.mark.parametrize("case", CASES["response"], ids=lambda case: case["name"])
 def test_viewer_response(results: dict[str, dict[str, Any]], case: dict[str, Any]) -> None:
     result = results["response"][case["name"]]
     assert result["actual"] == case["expect"]
     assert not [h for h in result["headers"] if h.startswith("x-amz-meta-")]
+
+
+@pytest.mark.parametrize("name", ["ViewerRequestFunction", "ViewerResponseFunction"])
+def test_functions_fit_the_cloudfront_functions_quotas(name: str) -> None:
+    # CloudFront refuses a function over 10 KB of code, and a FunctionConfig comment over 128 characters
+    props = load_template()["Resources"][name]["Properties"]
+    assert len(props["FunctionCode"].encode("utf-8")) <= 10 * 1024
+    assert len(props["FunctionConfig"]["Comment"]) <= 128

@@ -132,8 +132,15 @@ _UNSAFE_TARGET = re.compile(r"[\s\\]")
 
 
 def viewer_response(status: int, metadata: dict[str, str]) -> Answer:
-    """Redirect objects (ViewerResponseFunction): a 200 whose metadata `location` is root-relative is a 301."""
+    """Redirects and tombstones (ViewerResponseFunction): what a viewer gets for an origin answer.
+
+    A 200 whose metadata `location` is root-relative is a 301; otherwise a 200 whose metadata `status` is
+    "410" (a deleted article's tombstone) is a 410 with the same body. Anything else stays as it is.
+    """
     target = metadata.get("location", "")
-    if status == 200 and target.startswith("/") and target[1:2] != "/" and not _UNSAFE_TARGET.search(target):
-        return Answer(301, target)
+    if status == 200:
+        if target.startswith("/") and target[1:2] != "/" and not _UNSAFE_TARGET.search(target):
+            return Answer(301, target)
+        if metadata.get("status") == "410":  # storage.TOMBSTONE_META; the function reads it by name too
+            return Answer(410)
     return Answer(status)

@@ -29,7 +29,7 @@ RESERVED = "/_pressroom/"  # the preview's own files; never a key of the site bu
 STATIC = Path(__file__).parent / "static"
 _STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 _REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 400: "Bad Request", 403: "Forbidden",
-            404: "Not Found", 502: "Bad Gateway"}
+            404: "Not Found", 410: "Gone", 502: "Bad Gateway"}
 
 
 @dataclass
@@ -123,11 +123,11 @@ class Preview:
             return self._finish(self._error_page(403), behaviour.headers)
         body, content_type, metadata = found
         response = Response(200, {"Content-Type": content_type}, body)
-        if behaviour.viewer_response:
-            redirect = viewer_response(200, metadata)
-            response.status = redirect.status
-            if redirect.location:
-                response.headers["Location"] = redirect.location
+        if behaviour.viewer_response:  # a redirect (301) or a tombstone (410) keeps the object's body
+            answer = viewer_response(200, metadata)
+            response.status = answer.status
+            if answer.location:
+                response.headers["Location"] = answer.location
         return self._finish(response, behaviour.headers, note)
 
     def _object(self, key: str) -> tuple[bytes, str, dict[str, str]] | None:
@@ -188,7 +188,7 @@ class Preview:
         if note:
             response.headers["X-Robots-Tag"] = "noindex"
         response.headers.update(dict(security))
-        if response.is_html and response.status in (200, 404):
+        if response.is_html and response.status in (200, 404, 410):  # the pages a reader reads
             notices = note + self._notices()
             page = response.body.decode("utf-8", errors="replace")
             page = _after_body_tag(page, f'<aside class="pressroom-preview" aria-label="Preview">{notices}</aside>'
