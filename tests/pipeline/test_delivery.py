@@ -159,12 +159,14 @@ CALLS_BEFORE_THE_CORE = {
 }
 
 
-# What convergence after failures adds to each change: one write that marks the committed state's effects as
-# all carried out, and for a retired page, one read of who is published at its URL now.
+# What convergence after failures and races adds to each change: one write that marks the committed state's
+# effects as all carried out; for a retired page, one read of who is published at its URL now; the two reads
+# of the listings version around the listings' render; and a read of each listing page that goes away (the
+# rename empties a tag), as a newer render may have written it.
 CALLS_ADDED_FOR_CONVERGENCE = {
-    "publish": {"dynamodb.UpdateItem": 1},
-    "rename": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 1},
-    "delete": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 1},
+    "publish": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 2},
+    "rename": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 3, "s3.HeadObject": 2},
+    "delete": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 3},
 }
 
 

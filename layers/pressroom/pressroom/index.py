@@ -8,6 +8,7 @@ One table, keys `pk`/`sk`, every query by key (never a scan):
   TAG#<tag-slug>    / <utc>#<slug>  one tag: tag page and tag-year pages
   COUNT             / MONTH#<yyyy-mm> or TAGYEAR#<tag-slug>#<yyyy>   post counts, to list months and years
   SLUG#<slug>       / <content key> every upload claiming a slug; the key that sorts first owns it
+  LISTINGS          / VERSION       grows with every change of a post or of the settings (listings compare it)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ else:
 _ser = TypeSerializer()
 _de = TypeDeserializer()
 MAX_TRANSACTION_ITEMS = 100
+LISTINGS_VERSION = {"pk": "LISTINGS", "sk": "VERSION"}
 
 
 def to_item(data: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +100,21 @@ def listing_entries(post: Post) -> list[dict[str, Any]]:
 def post_item(post: Post) -> dict[str, Any]:
     """The POST# item of a published post (its stream records drive the listing rebuilds)."""
     return {"pk": f"POST#{post.slug}", "sk": "POST", **post.to_dict()}
+
+
+def _stored_as(post: Post) -> dict[str, Any]:
+    """A condition that holds only while the POST# item of `post` is stored with exactly these attributes."""
+    data = post_item(post)
+    names = {f"#a{i}": name for i, name in enumerate(data)}
+    values = {f":a{i}": value for i, value in enumerate(data.values())}
+    condition = " AND ".join(f"#a{i} = :a{i}" for i in range(len(data)))
+    return {"ConditionExpression": condition, "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values)}
+
+
+def version_bump(table: str) -> dict[str, Any]:
+    return {"Update": {"TableName": table, "Key": to_item(LISTINGS_VERSION), "UpdateExpression": "ADD n :one",
+                       "ExpressionAttributeValues": to_item({":one": 1})}}
 
 
 def counters(post: Post) -> list[str]:
@@ -233,8 +250,8 @@ class PostsIndex:
             self.db.transact_write_items(TransactItems=ops)
         except self.db.exceptions.TransactionCanceledException as exc:
             reasons = exc.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                return False
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                return False  # the key's state, or a post it moves, changed since it was read
             raise
         return True
 
@@ -250,15 +267,27 @@ class PostsIndex:
             pass
 
     def _post_ops(self, old: Post | None, new: Post | None) -> list[dict[str, Any]]:
+        """The writes that move a post from `old` to `new`: its POST# item, its listing entries, the counters
+        and the listings version.
+
+        The POST# items are compared and set: `old` must be stored exactly as it was read, and `new` may only
+        take a slug no post holds. Entries and counters are derived from `old`, so a post another invocation
+        moved in the meantime (a displacement racing an edit) fails the whole transaction instead of leaving
+        a counter that disagrees with its entries.
+        """
         if old == new:
             return []
         ops: list[dict[str, Any]] = []
         old_entries = {(e["pk"], e["sk"]): e for e in (listing_entries(old) if old else [])}
         new_entries = {(e["pk"], e["sk"]): e for e in (listing_entries(new) if new else [])}
         if old and (not new or old.slug != new.slug):
-            ops.append({"Delete": {"TableName": self.table, "Key": to_item({"pk": f"POST#{old.slug}", "sk": "POST"})}})
+            ops.append({"Delete": {"TableName": self.table, "Key": to_item({"pk": f"POST#{old.slug}", "sk": "POST"}),
+                                   **_stored_as(old)}})
         if new:
-            ops.append({"Put": {"TableName": self.table, "Item": to_item(post_item(new))}})
+            put: dict[str, Any] = {"TableName": self.table, "Item": to_item(post_item(new))}
+            put.update(_stored_as(old) if old and old.slug == new.slug else
+                       {"ConditionExpression": "attribute_not_exists(pk)"})
+            ops.append({"Put": put})
         for pk_sk in old_entries.keys() - new_entries.keys():
             ops.append({"Delete": {"TableName": self.table, "Key": to_item({"pk": pk_sk[0], "sk": pk_sk[1]})}})
         for pk_sk, entry in new_entries.items():
@@ -274,7 +303,13 @@ class PostsIndex:
                 ops.append({"Update": {"TableName": self.table, "Key": to_item({"pk": "COUNT", "sk": name}),
                                        "UpdateExpression": "ADD n :d",
                                        "ExpressionAttributeValues": to_item({":d": change})}})
+        ops.append(version_bump(self.table))
         return ops
+
+    def listings_version(self) -> int:
+        """The listings version: it grows with every committed change of a post and of the settings."""
+        item = self.db.get_item(TableName=self.table, Key=to_item(LISTINGS_VERSION), ConsistentRead=True).get("Item")
+        return int(from_item(item).get("n", 0)) if item else 0
 
     # --- full rebuilds ---------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ else:
 
 DIGEST_META = "content-sha256"
 REDIRECT_META = "location"
+VERSION_META = "listings-version"  # the listings version a listing page was rendered from
 
 
 @dataclass(frozen=True)
@@ -117,15 +118,29 @@ class SiteBucket:
         self.written: list[str] = []
         self.deleted: list[str] = []
 
-    def _metadata(self, key: str, name: str) -> str | None:
-        """One user-metadata value of a stored object (None when the object or the value is missing)."""
+    def _stored_metadata(self, key: str) -> dict[str, str] | None:
+        """The user metadata of a stored object (None when there is no object)."""
         try:
             head = self.s3.head_object(Bucket=self.bucket, Key=key)
         except Exception as exc:
             if _missing(exc):
                 return None
             raise
-        return head.get("Metadata", {}).get(name)
+        return dict(head.get("Metadata", {}))
+
+    def _metadata(self, key: str, name: str) -> str | None:
+        """One user-metadata value of a stored object (None when the object or the value is missing)."""
+        return (self._stored_metadata(key) or {}).get(name)
+
+    @staticmethod
+    def _newer(stored: dict[str, str] | None, version: int | None) -> bool:
+        """Whether a stored listing page was rendered from a newer listings version than `version`."""
+        if version is None or stored is None:
+            return False
+        try:
+            return int(stored.get(VERSION_META, "-1")) > version
+        except ValueError:
+            return False
 
     def stored_digest(self, key: str) -> str | None:
         return self._metadata(key, DIGEST_META)
@@ -140,11 +155,15 @@ class SiteBucket:
             metadata[DIGEST_META] = hashlib.sha256(joined.encode()).hexdigest()
         return metadata
 
-    def put(self, page: Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
-        """Write `page` unless the stored object has the same content hash; True when written."""
+    def put(self, page: Page, *, extra_metadata: dict[str, str] | None = None, version: int | None = None) -> bool:
+        """Write `page` unless the stored object has the same content hash, or (for a listing page rendered from
+        listings `version`) was rendered from a newer version; True when written."""
         metadata = self.metadata_for(page, extra_metadata)
-        if self.stored_digest(page.key) == metadata[DIGEST_META]:
+        stored = self._stored_metadata(page.key)
+        if (stored or {}).get(DIGEST_META) == metadata[DIGEST_META] or self._newer(stored, version):
             return False
+        if version is not None:
+            metadata[VERSION_META] = str(version)
         self.s3.put_object(Bucket=self.bucket, Key=page.key, Body=page.body, ContentType=page.content_type,
                            CacheControl=page.cache_control, Metadata=metadata)
         self.written.append(page.key)
@@ -155,7 +174,10 @@ class SiteBucket:
         """The target of a redirect object at `key`, or None when there is none (or it is a page)."""
         return self._metadata(key, REDIRECT_META)
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, *, version: int | None = None) -> None:
+        """Delete `key`; with a listings `version`, not when a listing page rendered from a newer one is there."""
+        if version is not None and self._newer(self._stored_metadata(key), version):
+            return
         self.s3.delete_object(Bucket=self.bucket, Key=key)
         self.deleted.append(key)
         cdn.note_changed([key])

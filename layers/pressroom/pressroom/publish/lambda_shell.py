@@ -52,7 +52,8 @@ class NotStarted(OutOfTime):
 
 def listings_for(svc: Services, theme: render.Theme | None = None) -> Listings:
     """Listings over the posts table and the site bucket, with the deployment's settings and theme."""
-    return Listings(svc.index, svc.site_bucket, svc.site(), theme or render.load_theme(svc.config.theme_dir))
+    return Listings(svc.index, svc.site_bucket, None, theme or render.load_theme(svc.config.theme_dir),
+                    settings=svc.reload_site)
 
 
 class Publisher:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from pressroom import render, urls
 from pressroom.model import Post
@@ -26,11 +26,33 @@ class ListingIndex(Protocol):
     def all_tag_years(self) -> list[tuple[str, int]]: ...
 
 
+class VersionedIndex(ListingIndex, Protocol):
+    """An index that changes while listings are rendered from it (DynamoDB): its listings version grows with
+    every change."""
+
+    def listings_version(self) -> int: ...
+
+
 class SiteWriter(Protocol):
     """Where pages go: the site bucket, or a folder."""
 
     def put(self, page: render.Page, *, extra_metadata: dict[str, str] | None = None) -> bool: ...
     def delete(self, key: str) -> None: ...
+
+
+class VersionedWriter(Protocol):
+    """A site that keeps, with each listing page, the listings version it was rendered from (the site bucket)."""
+
+    def put(self, page: render.Page, *, extra_metadata: dict[str, str] | None = None,
+            version: int | None = None) -> bool: ...
+    def delete(self, key: str, *, version: int | None = None) -> None: ...
+
+
+MAX_PASSES = 5  # renders of one batch while the index keeps changing under it, before the batch is retried
+
+
+class ListingsKeptChanging(RuntimeError):
+    """The index changed during every pass of a rebuild: the batch fails, and its retry renders again."""
 
 
 @dataclass
@@ -71,13 +93,24 @@ def affected_by(records: Iterable[DynamoDBRecord]) -> Affected:
 
 
 class Listings:
-    """Rebuilds listing pages, feeds, recent.json and sitemaps from an index."""
+    """Renders listing pages, feeds, recent.json and sitemaps from an index: `pages` for a built site, `rebuild`
+    into the site bucket while other invocations change the index and write the same pages."""
 
-    def __init__(self, index: ListingIndex, site_writer: SiteWriter, site: Site, theme: render.Theme) -> None:
+    def __init__(self, index: ListingIndex, site_writer: SiteWriter, site: Site | None, theme: render.Theme, *,
+                 settings: Callable[[], Site] | None = None) -> None:
         self.index = index
         self.bucket = site_writer
-        self.site = site
+        self._site = site
+        self.settings = settings  # reads the settings afresh (each pass of a rebuild reads them again)
         self.theme = theme
+
+    @property
+    def site(self) -> Site:
+        if self._site is None:
+            if self.settings is None:
+                raise ValueError("listings need the site settings, or a way to read them")
+            self._site = self.settings()
+        return self._site
 
     def pages(self, affected: Affected) -> tuple[list[render.Page], list[str]]:
         """The pages to write and the keys to delete for these changes."""
@@ -116,11 +149,35 @@ class Listings:
         return pages, gone
 
     def rebuild(self, affected: Affected) -> list[str]:
-        """Write the pages these changes touch; returns the keys whose content changed."""
-        pages, gone = self.pages(affected)
-        for key in gone:
-            self.bucket.delete(key)
-        return [p.key for p in pages if self.bucket.put(p)]
+        """Write the pages these changes touch, from the newest state; returns the keys whose content changed.
+
+        Several invocations may render the same pages at once (two stream shards, a rebuild's listing task),
+        each from what the index held when it read it. Each pass reads the listings version first, then the
+        settings and the index, so its pages show at least every change up to that version. Every page is
+        stored with the version it was rendered from, and a write is refused where a newer one is stored, so
+        an invocation that read earlier never replaces a newer render (as far as a read before the write can
+        tell: S3 has no atomic compare on user metadata).
+
+        What the comparison cannot catch, a late write racing a newer one or a page that a newer pass
+        deleted, the end of the pass does: the version is read again, and if any change committed since the
+        pass began, the pass runs again from the new version. So the last pass of every invocation began after
+        every change it could have missed, and after quiescence every page it touches equals the render of the
+        final table; a change made after it has its own stream record, whose invocation begins later still.
+        """
+        index, bucket = cast("VersionedIndex", self.index), cast("VersionedWriter", self.bucket)
+        changed: list[str] = []
+        for _ in range(MAX_PASSES):
+            version = index.listings_version()
+            if self.settings is not None:
+                self._site = self.settings()  # read after the version: a settings change bumps it
+            pages, gone = self.pages(affected)
+            for key in gone:
+                bucket.delete(key, version=version)
+            changed += [p.key for p in pages if bucket.put(p, version=version)]
+            if index.listings_version() == version:
+                return sorted(set(changed))
+        raise ListingsKeptChanging(f"the posts index changed during each of {MAX_PASSES} renders of the listings; "
+                                   "the batch will be retried")
 
     def rebuild_all(self) -> list[str]:
         """Every listing page (after a settings or theme change); the cost grows with the site, by design."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from pressroom import aws
 from pressroom.config import Config
-from pressroom.index import PostsIndex, from_item, to_item
+from pressroom.index import PostsIndex, from_item, to_item, version_bump
 from pressroom.site import Site
 from pressroom.storage import ContentBucket, SiteBucket
 
@@ -53,9 +53,17 @@ class Services:
             self._site = Site(**json.loads(from_item(item)["settings"])) if item else Site()
         return self._site
 
+    def reload_site(self) -> Site:
+        """The site settings read again (listings that started over after a change read them afresh)."""
+        self._site = None
+        return self.site()
+
     def store_site(self, site: Site) -> None:
+        """Keep the accepted settings; the listings version grows with them, as every page depends on them."""
         from dataclasses import asdict
 
-        self.dynamodb.put_item(TableName=self.config.posts_table,
-                               Item=to_item({**SITE_SETTINGS_KEY, "settings": json.dumps(asdict(site), sort_keys=True)}))
+        table = self.config.posts_table
+        item = to_item({**SITE_SETTINGS_KEY, "settings": json.dumps(asdict(site), sort_keys=True)})
+        self.dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": item}},
+                                                          version_bump(table)])
         self._site = site
