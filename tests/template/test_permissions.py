@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import fnmatch
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from botocore.client import BaseClient
 
-from pressroom.local import Stack
+from pressroom.local import Stack, running_function
 from tests.conftest import article
 from tests.template.conftest import ROOT
 
@@ -197,15 +196,14 @@ def role_statements(stack: Stack, role_logical_id: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def calls(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Call]]:
-    """Calls made while a function runs (the local stack sets AWS_LAMBDA_FUNCTION_NAME for its duration)."""
-    by_name = {f.name: logical for logical, f in stack.functions.items()}
+    """Calls made while a function runs (the local stack names the function running in the calling thread)."""
     recorded: list[Call] = []
     original = BaseClient._make_api_call
 
     def record(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        function = by_name.get(os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""))
-        if function is not None:
-            recorded.append(Call(function, client.meta.service_model.service_name, operation, params))
+        function = running_function()
+        if function is not None and stack.functions.get(function.logical_id) is function:
+            recorded.append(Call(function.logical_id, client.meta.service_model.service_name, operation, params))
         return original(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", record)

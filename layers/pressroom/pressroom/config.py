@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pressroom.errors import ConfigurationError
 
 DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# The environment of the function invocation running in this context, when it is not the process's own: the
+# local stack runs several functions, concurrently, in one process. Never set in Lambda.
+_invocation_environ: ContextVar[Mapping[str, str] | None] = ContextVar("pressroom_invocation_environ", default=None)
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,22 @@ def _optional(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+@contextmanager
+def invocation_environ(env: Mapping[str, str]) -> Iterator[None]:
+    """Inside (in this thread or task only), `from_environ()` reads `env` instead of the process environment."""
+    token = _invocation_environ.set(env)
+    try:
+        yield
+    finally:
+        _invocation_environ.reset(token)
+
+
 def from_environ(env: Mapping[str, str] | None = None) -> Config:
-    """Settings from an environment mapping (default: the process environment)."""
-    env = os.environ if env is None else env
+    """Settings from an environment mapping (default: the running invocation's, else the process environment)."""
+    if env is None:
+        env = _invocation_environ.get()
+    if env is None:
+        env = os.environ
     raw_limit = env.get("MAX_UPLOAD_BYTES", "").strip()
     try:
         limit = int(raw_limit) if raw_limit else DEFAULT_MAX_UPLOAD_BYTES

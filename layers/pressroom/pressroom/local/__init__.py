@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import contextvars
 import importlib.util
 import io
 import itertools
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -29,8 +32,70 @@ _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
 }
+_FUNCTION_PREFIXES = ("AWS_", "POWERTOOLS_", "PRESSROOM_")  # what a function's environment takes from the template only
 _stack_numbers = itertools.count(1)
-_env_lock = threading.RLock()
+_load_lock = threading.Lock()  # a handler module is imported under its function's environment, one at a time
+
+
+class _InvocationOutput:
+    """Standard output while local functions run: what an invocation prints (Powertools writes its metrics and
+    logs there) goes to the log of its stack; anything else goes where standard output went before."""
+
+    def __init__(self, through: Any = None) -> None:
+        self.through = through  # None: whatever sys.stdout is when written to
+
+    def _stream(self) -> Any:
+        target = _invocation_log.get()
+        if target is not None:
+            return target
+        stream = self.through if self.through is not None else sys.stdout
+        return stream.through if isinstance(stream, _InvocationOutput) else stream
+
+    def write(self, text: str) -> int:
+        return int(self._stream().write(text) or 0)
+
+    def flush(self) -> None:
+        self._stream().flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream(), name)
+
+
+_invocation_log: contextvars.ContextVar[Any] = contextvars.ContextVar("pressroom_invocation_log", default=None)
+_running_function: contextvars.ContextVar[Function | None] = contextvars.ContextVar("pressroom_running_function",
+                                                                                    default=None)
+
+
+def running_function() -> Function | None:
+    """The function whose invocation runs in this thread (the process environment does not say: it is shared)."""
+    return _running_function.get()
+_output_lock = threading.Lock()
+_NO_METRICS = ("ignore", re.compile("No application metrics to publish", re.I), UserWarning,
+               re.compile(r"aws_lambda_powertools\."), 0)
+
+
+def _route_output() -> None:
+    """Put `_InvocationOutput` in front of sys.stdout, and ignore Powertools' warning about an invocation that
+    emitted no metric (normal for the index function), unless that is done already.
+
+    Checked on each invocation, since a test runner replaces sys.stdout and the warning filters per test.
+    """
+    with _output_lock:
+        if not isinstance(sys.stdout, _InvocationOutput):
+            sys.stdout = _InvocationOutput(sys.stdout)
+        if _NO_METRICS not in warnings.filters:
+            warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning,
+                                    module=r"aws_lambda_powertools\.")
+
+
+@contextlib.contextmanager
+def _output_to(log: Any) -> Iterator[None]:
+    """What this thread prints inside goes to `log`."""
+    token = _invocation_log.set(log)
+    try:
+        yield
+    finally:
+        _invocation_log.reset(token)
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -69,7 +134,12 @@ class _LambdaContext:
 
 
 class Function:
-    """One Lambda function of the template, run in-process under its own environment."""
+    """One Lambda function of the template, run in-process under its own environment.
+
+    As in Lambda, an invocation runs in an execution environment of its own: a copy of the handler module,
+    loaded on the first invocation that finds none free (a cold start) and reused by later ones. Invocations
+    of any functions, and of the same one, can run at once from several threads.
+    """
 
     def __init__(self, stack: Stack, logical_id: str, folder: Path, config: dict[str, Any]) -> None:
         self.stack = stack
@@ -82,11 +152,13 @@ class Function:
         self.memory_mb = int(config.get("MemorySize", 128))
         handler = str(config.get("Handler", "app.lambda_handler"))
         self.module_name, self.handler_name = handler.rsplit(".", 1)
-        self._module: ModuleType | None = None
+        self._idle: list[ModuleType] = []  # warm execution environments no invocation is using
+        self._loaded: list[str] = []  # the module names of every environment made
+        self._pool_lock = threading.Lock()
         self.invocations = 0
 
     def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PRESSROOM_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_FUNCTION_PREFIXES)}
         env.update(_FAKE_CREDENTIALS)
         env.update(self.environment)
         if self.stack.theme:
@@ -98,50 +170,98 @@ class Function:
             env["PRESSROOM_NOW"] = now.isoformat()
         return env
 
-    @contextlib.contextmanager
-    def _environment(self) -> Iterator[None]:
-        with _env_lock:
-            saved = dict(os.environ)
-            os.environ.clear()
-            os.environ.update(self._env())
-            try:
-                with contextlib.redirect_stdout(self.stack.log), warnings.catch_warnings():
-                    # Powertools warns when an invocation emits no metric; that is normal for the index function
-                    warnings.simplefilter("ignore", UserWarning)
-                    yield
-            finally:
-                os.environ.clear()
-                os.environ.update(saved)
+    def _load(self, env: dict[str, str]) -> ModuleType:
+        """A new execution environment: the handler module, imported under the function's environment.
 
-    def _log_to_stack(self) -> None:
-        """Powertools binds its handler to the stdout of the first import; point it at this stack's log."""
-        service = self.environment.get("POWERTOOLS_SERVICE_NAME", "")
-        for handler in logging.getLogger(service).handlers if service else []:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(self.stack.log)
-
-    def _load(self) -> ModuleType:
-        if self._module is None:
-            path = self.folder / f"{self.module_name}.py"
+        Powertools reads its settings (service, namespace, tracing) from the process environment when the
+        module makes its Logger, Tracer and Metrics, so the import alone changes the process environment:
+        only the variables the function sets differently, never removing the others a running invocation
+        may read (credentials, region).
+        """
+        path = self.folder / f"{self.module_name}.py"
+        with _load_lock:
             unique = f"pressroom_local_{self.stack.number}_{self.logical_id}"
+            if self._loaded:
+                unique += f"_{len(self._loaded) + 1}"
             spec = importlib.util.spec_from_file_location(unique, path)
             if spec is None or spec.loader is None:
                 raise ImportError(f"cannot load {path}")
             module = importlib.util.module_from_spec(spec)
             sys.modules[unique] = module
-            spec.loader.exec_module(module)
-            self._module = module
-        return self._module
+            changed = {k: os.environ.get(k) for k in env if os.environ.get(k) != env[k]}
+            changed.update({k: os.environ[k] for k in os.environ if k.startswith("POWERTOOLS_") and k not in env})
+            try:
+                for name in changed:
+                    if name in env:
+                        os.environ[name] = env[name]
+                    else:
+                        del os.environ[name]
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(unique, None)
+                raise
+            finally:
+                for name, value in changed.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+            self._loaded.append(unique)
+        self._log_to_stack()
+        return module
+
+    def _log_to_stack(self) -> None:
+        """Powertools binds its log handler to the stdout of the first import: records go to the log of the
+        invocation's stack instead (outside an invocation, to this stack's)."""
+        service = self.environment.get("POWERTOOLS_SERVICE_NAME", "")
+        for handler in logging.getLogger(service).handlers if service else []:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(_InvocationOutput(self.stack.log))
+
+    @contextlib.contextmanager
+    def _environment(self, env: dict[str, str]) -> Iterator[ModuleType]:
+        """A free execution environment (or a new one) for one invocation, given back after it."""
+        with self._pool_lock:
+            module = self._idle.pop() if self._idle else None
+            self.invocations += 1
+        if module is None:
+            module = self._load(env)
+        try:
+            yield module
+        finally:
+            with self._pool_lock:
+                self._idle.append(module)
+
+    def unload(self) -> None:
+        """Forget every execution environment (the stack is stopped)."""
+        with self._pool_lock:
+            for name in self._loaded:
+                sys.modules.pop(name, None)
+            self._idle.clear()
+            self._loaded.clear()
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        with self._environment():
-            handler = getattr(self._load(), self.handler_name)
-            self._log_to_stack()
-            self.invocations += 1
+        """Run the handler once on `event` in this thread, with this function's configuration; returns its result.
+
+        The configuration goes with the invocation (`pressroom.config.invocation_environ`), and what the
+        function prints (Powertools' metrics) goes to the stack's log: nothing is shared with invocations
+        running at the same time in other threads.
+        """
+        from pressroom.config import invocation_environ
+
+        _route_output()
+        env = self._env()
+        with self.stack._running(), self._environment(env) as module, invocation_environ(env), \
+                _output_to(self.stack.log):
+            handler = getattr(module, self.handler_name)
             context = _LambdaContext(self.name, memory_limit_in_mb=self.memory_mb, aws_request_id=str(uuid.uuid4()),
                                      invoked_function_arn=self.arn, timeout_seconds=self.timeout_seconds,
                                      clock=self.stack.lambda_clock)
-            return handler(event, context)
+            token = _running_function.set(self)
+            try:
+                return handler(event, context)
+            finally:
+                _running_function.reset(token)
 
 
 class Stack:
@@ -174,7 +294,11 @@ class Stack:
         self.outputs: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
         self._stream_iterators: dict[str, str] = {}
-        self._deliver_lock = threading.RLock()
+        # Guards the delivery bookkeeping (receipts, stream positions), never a function's run; notified
+        # whenever an invocation ends, for a settle() waiting on invocations running in other threads.
+        self._deliver_lock = threading.Condition(threading.RLock())
+        self._running_in: collections.Counter[int] = collections.Counter()  # thread id -> invocations running
+        self._stream_locks: dict[str, threading.RLock] = {}  # a shard's batches go one at a time, in order
         self.dead_letters: list[dict[str, Any]] = []
 
     # --- time ------------------------------------------------------------------------------------------
@@ -208,6 +332,9 @@ class Stack:
 
         moto_gaps.apply()
         self._saved_env = dict(os.environ)
+        # The functions run in this process and read it (botocore, Powertools): it gets their AWS settings
+        for name in [k for k in os.environ if k.startswith(_FUNCTION_PREFIXES[:2])]:
+            del os.environ[name]
         os.environ.update(_FAKE_CREDENTIALS)
         if self.server_port is not None:
             from moto.server import ThreadedMotoServer
@@ -239,7 +366,7 @@ class Stack:
             os.environ.update(self._saved_env)
             self._saved_env = None
         for function in self.functions.values():
-            sys.modules.pop(f"pressroom_local_{self.number}_{function.logical_id}", None)
+            function.unload()
 
     def client(self, service: str) -> Any:
         """A client of this stack's moto, cached per service."""
@@ -455,21 +582,50 @@ class Stack:
     # --- delivery ---------------------------------------------------------------------------------------
 
     def settle(self, max_rounds: int = 1000) -> int:
-        """Deliver everything queued, then the stream's records, until nothing is left; returns invocations."""
-        with self._deliver_lock:
-            total = 0
-            for _ in range(max_rounds):
-                done = 0
-                for mapping in self.template.mappings if self.template else []:
-                    if mapping.kind == "SQS":
-                        done += self._deliver_queue(mapping)
-                for mapping in self.template.mappings if self.template else []:
-                    if mapping.kind == "DynamoDB":
-                        done += self._deliver_stream(mapping)
-                total += done
-                if not done:
+        """Deliver everything queued, then the stream's records, until nothing is left; returns invocations.
+
+        Nothing is left once no invocation runs in another thread either (what it is doing may send more):
+        several threads may settle at once, each returning when the stack is quiet.
+        """
+        total = 0
+        rounds = 0
+        while True:
+            done = 0
+            for mapping in self.template.mappings if self.template else []:
+                if mapping.kind == "SQS":
+                    done += self._deliver_queue(mapping)
+            for mapping in self.template.mappings if self.template else []:
+                if mapping.kind == "DynamoDB":
+                    done += self._deliver_stream(mapping)
+            total += done
+            if done:
+                rounds += 1
+                if rounds >= max_rounds:
+                    raise RuntimeError("events kept coming after many rounds; is something re-queueing itself?")
+                continue
+            with self._deliver_lock:
+                if not self._running_elsewhere():
                     return total
-            raise RuntimeError("events kept coming after many rounds; is something re-queueing itself?")
+                self._deliver_lock.wait(timeout=1.0)
+
+    def _running_elsewhere(self) -> bool:
+        me = threading.get_ident()
+        return any(count for thread, count in self._running_in.items() if thread != me)
+
+    @contextlib.contextmanager
+    def _running(self) -> Iterator[None]:
+        """Around one invocation of a function of this stack, in this thread."""
+        me = threading.get_ident()
+        with self._deliver_lock:
+            self._running_in[me] += 1
+        try:
+            yield
+        finally:
+            with self._deliver_lock:
+                self._running_in[me] -= 1
+                if not self._running_in[me]:
+                    del self._running_in[me]
+                self._deliver_lock.notify_all()
 
     def take_events(self) -> list[str]:
         """Remove what waits in the render queue and return the message bodies, as AWS would deliver them.
@@ -506,8 +662,7 @@ class Stack:
             check_s3_event_shape(body)
         records = [_sqs_record(str(uuid.uuid4()), uuid.uuid4().hex, body, attributes, self.queue_url(mapping.source))
                    for body in bodies]
-        with self._deliver_lock:
-            return self.functions[mapping.function].invoke({"Records": records}) or {}
+        return self.functions[mapping.function].invoke({"Records": records}) or {}
 
     def _render_mapping(self) -> EventMapping:
         assert self.template is not None
@@ -519,8 +674,9 @@ class Stack:
         function = self.functions[mapping.function]
         invocations = 0
         while True:
-            response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(mapping.batch_size, 10),
-                                           AttributeNames=["All"], VisibilityTimeout=30)
+            with self._deliver_lock:  # two settling threads never receive the same message
+                response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(mapping.batch_size, 10),
+                                               AttributeNames=["All"], VisibilityTimeout=30)
             messages = response.get("Messages", [])
             if not messages:
                 return invocations
@@ -539,11 +695,12 @@ class Stack:
                 print(f"{function.logical_id} ran past its {function.timeout_seconds:.0f} s timeout", file=self.log)
                 failed = {r["messageId"] for r in records}
             invocations += 1
-            for message in messages:
-                if message["MessageId"] in failed:
-                    self._retry_or_dead_letter(sqs, url, message)
-                else:
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            with self._deliver_lock:
+                for message in messages:
+                    if message["MessageId"] in failed:
+                        self._retry_or_dead_letter(sqs, url, message)
+                    else:
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def _retry_or_dead_letter(self, sqs: Any, url: str, message: dict[str, Any]) -> None:
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]
@@ -650,11 +807,17 @@ class Stack:
                     Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
 
     def _deliver_stream(self, mapping: EventMapping) -> int:
-        records = [r for r in self._read_stream(mapping.source) if _matches_filters(r, mapping.filters)]
-        invocations = 0
-        for start in range(0, len(records), mapping.batch_size):
-            invocations += self._invoke_stream_batch(mapping, records[start : start + mapping.batch_size])
-        return invocations
+        # As in Lambda, a shard's batches are handed to the function one at a time, in stream order: a
+        # settle() in another thread delivering this stream now is waited for (it delivers what is there).
+        with self._deliver_lock:
+            lock = self._stream_locks.setdefault(mapping.source, threading.RLock())
+        with lock:
+            with self._deliver_lock:
+                records = [r for r in self._read_stream(mapping.source) if _matches_filters(r, mapping.filters)]
+            invocations = 0
+            for start in range(0, len(records), mapping.batch_size):
+                invocations += self._invoke_stream_batch(mapping, records[start : start + mapping.batch_size])
+            return invocations
 
     def _invoke_stream_batch(self, mapping: EventMapping, batch: list[dict[str, Any]]) -> int:
         function = self.functions[mapping.function]
