@@ -86,12 +86,12 @@ def test_saved_files_are_published_and_deleted_files_unpublished(
     # when it is renamed: the new name is published and the old one unpublished
     (folder / "articles" / "tide-tables.md").rename(folder / "articles" / "tides.md")
     wait_for(lambda: get(dev.preview_url + "posts/tides/")[0] == 200, what="publishing a renamed file")
-    wait_for(lambda: get(page)[0] == 404, what="unpublishing the old name")
+    wait_for(lambda: get(page)[0] == 410, what="unpublishing the old name (410 Gone)")
 
     # when it is deleted
     (folder / "articles" / "tides.md").unlink()
-    wait_for(lambda: get(dev.preview_url + "posts/tides/")[0] == 404, what="unpublishing a deleted file")
-    assert stack.site_object("posts/tides/index.html") is None
+    wait_for(lambda: get(dev.preview_url + "posts/tides/")[0] == 410, what="unpublishing a deleted file (410 Gone)")
+    assert b"Story removed" in (stack.site_object("posts/tides/index.html") or b"")
 
 
 def test_a_rejection_shows_in_the_terminal_and_the_preview(session: tuple[DevSession, Path, io.StringIO]) -> None:

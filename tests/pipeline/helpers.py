@@ -28,6 +28,17 @@ def strip_recent(key: str, body: bytes) -> bytes:
     return _RECENT.sub(b"", body) if key.endswith(".html") and key != "index.html" else body
 
 
+def is_tombstone(stack: Stack, key: str) -> bool:
+    """Whether the site object at `key` is a deleted post's tombstone (the CDN answers it 410 Gone)."""
+    from pressroom.storage import TOMBSTONE_META, TOMBSTONE_STATUS
+
+    try:
+        head = stack.client("s3").head_object(Bucket=stack.site_bucket, Key=key)
+    except Exception:  # noqa: BLE001 - no object at all
+        return False
+    return head.get("Metadata", {}).get(TOMBSTONE_META) == TOMBSTONE_STATUS
+
+
 def table_state(stack: Stack) -> dict[tuple[str, str], dict[str, Any]]:
     db = stack.client("dynamodb")
     items = {}

@@ -16,7 +16,7 @@ from pressroom.local.moto_gaps import encode_key
 from pressroom.publish import affected_by
 from tests import events
 from tests.conftest import article
-from tests.pipeline.helpers import table_state
+from tests.pipeline.helpers import is_tombstone, table_state
 from tests.s3keys import S3KeyLog
 
 ODD_NAMES = [
@@ -132,7 +132,7 @@ def test_the_documented_events_publish_and_delete_through_the_local_stack(stack:
     stack.settle()
 
     # then
-    assert stack.site_object("posts/port-strike-ends/index.html") is None
+    assert is_tombstone(stack, "posts/port-strike-ends/index.html")
     assert b"Port strike ends" not in stack.site_object("index.html")
     assert stack.report(key) is None
 

@@ -61,6 +61,8 @@ def test_the_rich_corpus_loads_in_bulk_as_it_publishes(stack: Stack, tmp_path: P
     files: dict[str, bytes | str] = dict(rich_uploads())
     files["articles/later.md"] = article("Later", "2026-06-01")  # a schedule
     files["articles/twin.md"] = article("Twin", "2026-03-01", slug="ferry-timetable")  # held
+    files["articles/story-1.md"] = article("One story", "2026-03-02", id="story one")  # an id:
+    files["articles/story-2.md"] = article("The same story", "2026-03-03", id="story one")
     assert_bulk_load_equals_publishing(stack, _write(tmp_path / "site", files))
 
 

@@ -111,6 +111,11 @@ SCENARIOS: dict[str, tuple[Step, Step]] = {
                                                                                           "articles/b.md")],
         lambda s: s.delete("articles/a.md"),
     ),
+    "moved story": (
+        lambda s: [s.upload(k, article("Fire", "2026-03-05", id="fire", tags=["port"])) for k in ("articles/fire.md",
+                                                                                                "articles/fire-2.md")],
+        lambda s: s.delete("articles/fire.md"),
+    ),
     "settings and a full rebuild": (
         lambda s: [s.upload(f"articles/{n}.md", article(n.upper(), "2026-03-05", tags=["port"])) for n in "ab"],
         lambda s: s.upload("site.yaml", "name: Renamed Gazette\n"),

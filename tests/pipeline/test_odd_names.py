@@ -8,7 +8,7 @@ from pressroom.content import slugify
 from pressroom.local import Stack
 from pressroom.urls import post_key, post_url, slug_from_filename
 from tests.conftest import article
-from tests.pipeline.helpers import table_state
+from tests.pipeline.helpers import is_tombstone, table_state
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -66,9 +66,9 @@ def test_an_oddly_named_article_publishes_changes_and_goes(stack: Stack, key: st
     # when: deleted
     stack.delete(key)
 
-    # then: page, redirect, listing entries and report are gone
-    assert stack.site_object(post_key("renamed-story")) is None
-    assert stack.site_object(post_key(slug)) is None
+    # then: page and redirect answer 410 Gone; listing entries and report are gone
+    assert is_tombstone(stack, post_key("renamed-story"))
+    assert is_tombstone(stack, post_key(slug))
     assert not _lists(stack, "index.html", "Second version")
     assert stack.report(key) is None
 
@@ -81,8 +81,8 @@ def test_a_file_renamed_to_an_odd_name_moves_its_story(stack: Stack) -> None:
     stack.upload("articles/Moving story (final).md", article("Moving story", "2026-03-02"))
     stack.delete("articles/draft-name.md")
 
-    # then
-    assert stack.site_object(post_key("draft-name")) is None
+    # then: with no id, nothing says the two are one story; the old URL answers 410 Gone
+    assert is_tombstone(stack, post_key("draft-name"))
     assert b"Moving story" in stack.site_object(post_key("moving-story-final"))
     assert stack.report("articles/Moving story (final).md")["status"] == "published"
 

@@ -80,12 +80,48 @@ def test_a_rejected_upload_keeps_the_published_version_online() -> None:
     assert plan.state.errors[-1]["message"] == "the previously published version stays online"
 
 
-def test_a_deleted_key_retires_its_page_redirects_and_claim_and_loses_its_report() -> None:
+def test_a_deleted_key_leaves_tombstones_at_its_urls_releases_its_claim_and_loses_its_report() -> None:
     state = SourceState("articles/a.md", sequencer="0001", status="published", slug="a",
                         redirects=["old/index.html"], exists=True)
     plan = decide(_known("articles/a.md", None, state=state, own_post=_post("a", "articles/a.md")))
     assert plan.status == Status.DELETED and plan.post is None and plan.report is None
-    assert plan.state.retire == {"pages": ["posts/a/index.html"], "redirects": ["old/index.html"], "slugs": ["a"]}
+    assert plan.tombstones == ("old/index.html", "posts/a/index.html") == tuple(plan.state.tombstones)
+    assert plan.state.retire == {"slugs": ["a"]}
+
+
+def test_a_key_deleted_again_keeps_the_tombstones_it_left() -> None:
+    state = SourceState("articles/a.md", sequencer="0001", status="deleted", tombstones=["posts/a/index.html"],
+                        exists=True)
+    plan = decide(_known("articles/a.md", None, state=state))
+    assert plan.tombstones == ("posts/a/index.html",)
+
+
+def test_a_deleted_key_with_an_id_hands_its_urls_to_the_story() -> None:
+    state = SourceState("articles/a.md", sequencer="0001", status="published", slug="a", story="harbour-fire",
+                        exists=True)
+    plan = decide(_known("articles/a.md", None, state=state, own_post=_post("a", "articles/a.md")))
+    assert plan.story_gone == "harbour-fire" and plan.story_release == ""
+    assert plan.state.story == "harbour-fire" and plan.tombstones == ("posts/a/index.html",)
+
+
+def test_an_upload_with_the_id_of_a_deleted_post_redirects_its_urls_unless_a_post_holds_them() -> None:
+    body = article("Fire, follow-up", "2026-03-02", id="harbour-fire")
+    moved = frozenset({"posts/a/index.html", "posts/b/index.html"})
+    plan = decide(_known("articles/new.md", body, moved=moved, taken=frozenset({"posts/b/index.html"})))
+    assert plan.status == Status.PUBLISHED and plan.story_claim == "harbour-fire"
+    assert plan.redirects == ("posts/a/index.html",) and plan.state.story == "harbour-fire"
+
+
+def test_an_upload_without_an_id_takes_no_url_of_a_deleted_post() -> None:
+    plan = decide(_known("articles/new.md", article("Fire", "2026-03-02"), moved=frozenset({"posts/a/index.html"})))
+    assert plan.redirects == ()
+
+
+def test_a_key_published_again_after_its_delete_redirects_its_old_urls_to_the_new_one() -> None:
+    state = SourceState("articles/a.md", sequencer="0001", status="deleted", slug="a",
+                        tombstones=["posts/a/index.html"], exists=True)
+    plan = decide(_known("articles/a.md", article("A", "2026-03-02", slug="a-2"), state=state))
+    assert plan.redirects == ("posts/a/index.html",) and plan.state.tombstones == []
 
 
 def test_a_future_article_is_scheduled_for_its_date() -> None:

@@ -24,7 +24,7 @@ from pressroom.urls import is_valid_slug, slug_from_filename
 
 FORMATS = (".md", ".txt", ".json", ".html")
 FRONT_MATTER_FIELDS = (
-    "title", "date", "updated", "author", "tags", "summary", "slug", "draft", "image", "canonical", "aliases",
+    "title", "date", "updated", "author", "tags", "summary", "slug", "draft", "image", "canonical", "aliases", "id",
 )
 MAX_TAGS = 10
 MAX_ALIASES = 10
@@ -33,6 +33,7 @@ MAX_AUTHOR = 200
 MAX_SUMMARY = 1000
 MAX_TAG = 100
 MAX_URL = 2000
+MAX_STORY_ID = 200
 MAX_FIELDS = 100  # unknown fields are reported one by one; a file with more is not front matter
 SUMMARY_CHARS = 300
 WORDS_PER_MINUTE = 230
@@ -73,6 +74,7 @@ class Article:
     image_alt: str = ""
     canonical: str = ""
     aliases: tuple[str, ...] = ()
+    story_id: str = ""  # `id:`: the same story under another file name takes over the URLs of the one that went
     dateline: str = ""
     word_count: int = 0
     format: str = "md"
@@ -533,6 +535,7 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
     author = read.text("author", limit=MAX_AUTHOR) or site.author
     image, image_alt = _image(read)
     canonical = read.url("canonical", absolute_only=True)
+    story_id = read.text("id", limit=MAX_STORY_ID)
     if read.problems:
         raise Rejected(key, read.problems)
     return Article(
@@ -550,6 +553,7 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
         image_alt=image_alt,
         canonical=canonical,
         aliases=tuple(dict.fromkeys(aliases)),
+        story_id=story_id,
         word_count=len(plain.split()),
         format=fmt,
         timezone=site.timezone,

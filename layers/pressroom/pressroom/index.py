@@ -8,6 +8,7 @@ One table, keys `pk`/`sk`, every query by key (never a scan):
   TAG#<tag-slug>    / <utc>#<slug>  one tag: tag page and tag-year pages
   COUNT             / MONTH#<yyyy-mm> or TAGYEAR#<tag-slug>#<yyyy>   post counts, to list months and years
   SLUG#<slug>       / <content key> every upload claiming a slug; the key that sorts first owns it
+  STORY#<id>        / <content key> every upload with this `id:`; `gone` lists the URLs of one deleted since
   LISTINGS          / VERSION       grows with every change of a post or of the settings (listings compare it)
 """
 
@@ -64,6 +65,8 @@ class SourceState:
     winner: str = ""
     scheduled_for: str = ""
     redirects: list[str] = field(default_factory=list)  # site keys of redirect objects this upload owns
+    tombstones: list[str] = field(default_factory=list)  # site keys that answer 410 since this upload was deleted
+    story: str = ""  # the `id:` it publishes under (its STORY# claim)
     # what the last change retired ("pages", "redirects": site keys; "slugs": claims), kept with the state so
     # that carrying the change out again after a failure does the same thing
     retire: dict[str, list[str]] = field(default_factory=dict)
@@ -83,7 +86,7 @@ class SourceState:
             "status": self.status, "slug": self.slug, "first_published": self.first_published,
             "version_id": self.version_id, "etag": self.etag, "errors": self.errors, "winner": self.winner,
             "scheduled_for": self.scheduled_for, "redirects": self.redirects, "retire": self.retire or None,
-            "applied": self.applied or None,
+            "applied": self.applied or None, "tombstones": self.tombstones or None, "story": self.story or None,
         })
 
 
@@ -143,7 +146,8 @@ class PostsIndex:
             errors=list(data.get("errors", [])), winner=str(data.get("winner", "")),
             scheduled_for=str(data.get("scheduled_for", "")), redirects=[str(r) for r in data.get("redirects", [])],
             retire={str(k): [str(v) for v in vs] for k, vs in (data.get("retire") or {}).items()},
-            applied=str(data.get("applied", "")), exists=True,
+            applied=str(data.get("applied", "")), tombstones=[str(t) for t in data.get("tombstones", [])],
+            story=str(data.get("story", "")), exists=True,
         )
 
     def post(self, slug: str) -> Post | None:
@@ -216,7 +220,23 @@ class PostsIndex:
         """Content keys claiming `slug`, in the order that decides who owns it."""
         return [str(r["sk"]) for r in self._query(f"SLUG#{slug}", limit=limit, newest_first=False)]
 
+    def story_claims(self, story: str) -> dict[str, list[str]]:
+        """The content keys published under `id: story`, each with the site keys it left when it was deleted
+        (none while it is online)."""
+        return {str(r["sk"]): [str(k) for k in r.get("gone", [])] for r in self._query(f"STORY#{story}",
+                                                                                      newest_first=False)}
+
     # --- writes --------------------------------------------------------------------------------------
+
+    def claim_story(self, story: str, key: str, *, gone: list[str] | None = None) -> None:
+        """Record that `key` publishes under `id: story`, or with `gone`, that it was deleted from those URLs."""
+        item: dict[str, Any] = {"pk": f"STORY#{story}", "sk": key}
+        if gone:
+            item["gone"] = sorted(gone)
+        self.db.put_item(TableName=self.table, Item=to_item(item))
+
+    def release_story(self, story: str, key: str) -> None:
+        self.db.delete_item(TableName=self.table, Key=to_item({"pk": f"STORY#{story}", "sk": key}))
 
     def claim(self, slug: str, key: str) -> None:
         self.db.put_item(TableName=self.table, Item=to_item({"pk": f"SLUG#{slug}", "sk": key}))

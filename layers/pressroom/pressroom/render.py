@@ -221,6 +221,11 @@ def not_found_page(theme: Theme, site: Site, recent: Sequence[Post] = ()) -> Pag
     return theme.page(urls.NOT_FOUND_KEY, "404.html", site=site, recent=list(recent), canonical="")
 
 
+def tombstone_page(theme: Theme, site: Site, key: str) -> Page:
+    """What a deleted post's URL shows, with 410 Gone (the CDN answers that status from the object's metadata)."""
+    return theme.page(key, "gone.html", site=site, recent=[], canonical="")
+
+
 def recent_document(posts: Sequence[Post]) -> Page:
     """`recent.json`: what the theme's script refreshes every page's Recent Posts from."""
     body = {"posts": [{"title": p.title, "url": p.url, "date": iso(p.date)} for p in posts[:RECENT_COUNT]]}

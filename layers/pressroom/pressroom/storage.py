@@ -17,6 +17,7 @@ else:
 
 DIGEST_META = "content-sha256"
 REDIRECT_META = "location"
+TOMBSTONE_META, TOMBSTONE_STATUS = "status", "410"  # a deleted post's URL: the CDN answers 410 Gone
 VERSION_META = "listings-version"  # the listings version a listing page was rendered from
 
 

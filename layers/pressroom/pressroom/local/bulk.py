@@ -89,6 +89,8 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         items.append(state_item(state))
         if plan.status in (Status.PUBLISHED, Status.HELD) and plan.state.slug:
             items.append({"pk": f"SLUG#{plan.state.slug}", "sk": key})
+        if plan.story_claim:
+            items.append({"pk": f"STORY#{plan.story_claim}", "sk": key})
         if plan.status == Status.PUBLISHED and plan.post is not None:
             items += [post_item(plan.post), *listing_entries(plan.post)]
             counts.update(counters(plan.post))

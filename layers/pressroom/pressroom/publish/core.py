@@ -106,6 +106,7 @@ class Known:
     owner: str = ""  # the first claimant of the article's slug (this key's claim included)
     occupant: Post | None = None  # the post online at the article's slug
     taken: frozenset[str] = frozenset()  # alias page keys where a post is online
+    moved: frozenset[str] = frozenset()  # site keys left by deleted uploads with the article's `id:`
 
 
 @dataclass
@@ -123,6 +124,10 @@ class Plan:
     retire_redirects: tuple[str, ...] = ()  # redirect objects the key owned and no longer wants
     release: tuple[str, ...] = ()  # slugs the key no longer claims (their next claimant may publish)
     displace: Post | None = None  # another key's post at this slug, which goes back to held
+    tombstones: tuple[str, ...] = ()  # site keys that answer 410 Gone: the URLs of a deleted post
+    story_claim: str = ""  # the `id:` the key publishes under
+    story_release: str = ""  # an `id:` the key no longer publishes under
+    story_gone: str = ""  # the `id:` of a deleted post: its URLs pass to the next upload with the same id
     schedule: datetime | None = None
     unschedule: bool = False
     report: dict[str, Any] | None = None  # None: the key's report is removed
@@ -189,9 +194,10 @@ def _carry_pending(plan: Plan, state: SourceState) -> None:
         return
     page = urls.post_key(plan.post.slug) if plan.post else ""
     keep_slug = plan.state.slug if plan.status in (Status.PUBLISHED, Status.HELD) else ""
-    plan.retire_pages = tuple(sorted(set(plan.retire_pages) | set(pending.get("pages", ())) - {page}))
+    wanted = {page, *plan.tombstones}
+    plan.retire_pages = tuple(sorted(set(plan.retire_pages) | set(pending.get("pages", ())) - wanted))
     plan.retire_redirects = tuple(sorted(set(plan.retire_redirects) | set(pending.get("redirects", ()))
-                                         - set(plan.redirects) - {page}))
+                                         - set(plan.redirects) - wanted))
     plan.release = tuple(sorted(set(plan.release) | set(pending.get("slugs", ())) - {keep_slug}))
 
 
@@ -208,7 +214,8 @@ def _rejected(known: Known) -> Plan:
     problems = reading.problems + ((Problem("the previously published version stays online"),) if own else ())
     new = SourceState(state.key, sequencer=known.sequencer, status=Status.REJECTED.value, slug=state.slug,
                       first_published=state.first_published, version_id=reading.version_id, etag=reading.etag,
-                      errors=[p.as_dict() for p in problems], redirects=list(state.redirects))
+                      errors=[p.as_dict() for p in problems], redirects=list(state.redirects),
+                      tombstones=list(state.tombstones), story=state.story)
     report = _report(new, Status.REJECTED, own.url if own else "", reading.problems, known.now)
     return Plan(state.key, Status.REJECTED, new, own, own, report=report, problems=reading.problems)
 
@@ -220,11 +227,11 @@ def _unpublished(known: Known) -> Plan:
     scheduled_for = article.date.isoformat() if status == Status.SCHEDULED and article and article.date else ""
     new = SourceState(state.key, sequencer=known.sequencer, status=status.value, slug=slug,
                       first_published=state.first_published, version_id=reading.version_id, etag=reading.etag,
-                      scheduled_for=scheduled_for)
+                      scheduled_for=scheduled_for, tombstones=list(state.tombstones))
     plan = Plan(state.key, status, new, known.own_post, None, release=(state.slug,) if state.slug else (),
-                **_gone(known))
+                story_release=state.story, **_gone(known))
     if status == Status.DELETED:
-        plan.unschedule = True
+        _deleted(plan, known)
         return plan
     plan.report = _report(new, status, urls.post_url(slug) if slug else "", (), known.now)
     if status == Status.SCHEDULED and article and article.date:
@@ -232,23 +239,42 @@ def _unpublished(known: Known) -> Plan:
     return plan
 
 
+def _deleted(plan: Plan, known: Known) -> None:
+    """A deleted post's URLs (its page, its old URLs and aliases) answer 410 Gone until something else is
+    published there; with an `id:`, the next upload of the same story takes them over as redirects."""
+    state, own = known.state, known.own_post
+    # a key deleted again (a duplicate event, or after a draft) keeps the tombstones it left before
+    tombstones = (urls.post_key(own.slug), *state.redirects) if own is not None else tuple(state.tombstones)
+    plan.tombstones = tuple(sorted(set(tombstones)))
+    plan.state.tombstones = list(plan.tombstones)
+    plan.retire_pages = tuple(k for k in plan.retire_pages if k not in plan.tombstones)
+    plan.retire_redirects = tuple(k for k in plan.retire_redirects if k not in plan.tombstones)
+    plan.unschedule = True
+    if state.story and plan.tombstones:
+        plan.story_gone, plan.story_release = state.story, ""
+        plan.state.story = state.story
+
+
 def _held(known: Known, article: Article) -> Plan:
     state, reading = known.state, known.reading
     problem = held_problem(urls.post_url(article.slug), known.owner)
     new = SourceState(state.key, sequencer=known.sequencer, status=Status.HELD.value, slug=article.slug,
                       first_published=state.first_published or _iso(article.date), version_id=reading.version_id,
-                      etag=reading.etag, errors=[problem.as_dict()], winner=known.owner)
+                      etag=reading.etag, errors=[problem.as_dict()], winner=known.owner,
+                      tombstones=list(state.tombstones))
     release = (state.slug,) if state.slug and state.slug != article.slug else ()
     report = _report(new, Status.HELD, urls.post_url(article.slug), (problem,), known.now, winner=known.owner)
     return Plan(state.key, Status.HELD, new, known.own_post, None, release=release, unschedule=True, report=report,
-                problems=(problem,), **_gone(known))
+                problems=(problem,), story_release=state.story, **_gone(known))
 
 
 def _published(known: Known, article: Article) -> Plan:
     state, reading, own = known.state, known.reading, known.own_post
     post = Post.from_article(article)
     page_key = urls.post_key(article.slug)
-    wanted = {k for k in state.redirects if k != page_key and k not in known.taken}
+    # its redirects: what it had, its URLs from before a delete, and those of a deleted upload of the same story
+    earlier = set(state.redirects) | set(state.tombstones) | (set(known.moved) if article.story_id else set())
+    wanted = {k for k in earlier if k != page_key and k not in known.taken}
     if own and own.slug != article.slug:
         wanted.add(urls.post_key(own.slug))
     for alias in article.aliases:
@@ -258,13 +284,15 @@ def _published(known: Known, article: Article) -> Plan:
         wanted.add(alias_key)
     new = SourceState(state.key, sequencer=known.sequencer, status=Status.PUBLISHED.value, slug=article.slug,
                       first_published=state.first_published or _iso(article.date), version_id=reading.version_id,
-                      etag=reading.etag, redirects=sorted(wanted))
+                      etag=reading.etag, redirects=sorted(wanted), story=article.story_id)
     displace = known.occupant if known.occupant and known.occupant.source_key != state.key else None
     return Plan(
         state.key, Status.PUBLISHED, new, own, post, article=article, redirects=tuple(sorted(wanted)),
         retire_redirects=tuple(sorted(set(state.redirects) - wanted - {page_key})),
         release=(state.slug,) if state.slug and state.slug != article.slug else (),
         displace=displace, unschedule=True, report=_report(new, Status.PUBLISHED, post.url, (), known.now),
+        story_claim=article.story_id,
+        story_release=state.story if state.story and state.story != article.story_id else "",
     )
 
 
@@ -273,7 +301,7 @@ def displaced(held: SourceState, occupant: Post, winner: str, now: datetime) -> 
     problem = held_problem(occupant.url, winner, now_belongs=True)
     new = SourceState(held.key, sequencer=held.sequencer, status=Status.HELD.value, slug=held.slug,
                       first_published=held.first_published, version_id=held.version_id, etag=held.etag,
-                      errors=[problem.as_dict()], winner=winner)
+                      errors=[problem.as_dict()], winner=winner, tombstones=list(held.tombstones), story=held.story)
     report = _report(new, Status.HELD, occupant.url, (problem,), now, winner=winner)
     return Plan(held.key, Status.HELD, new, occupant, None, report=report, problems=(problem,))
 

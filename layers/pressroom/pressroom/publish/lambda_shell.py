@@ -30,7 +30,7 @@ from pressroom.publish.core import (
 from pressroom.publish.listings import Listings
 from pressroom.publish.services import Services
 from pressroom.site import Site, parse_site
-from pressroom.storage import REDIRECT_META, TooLarge
+from pressroom.storage import REDIRECT_META, TOMBSTONE_META, TOMBSTONE_STATUS, TooLarge
 
 logger = library_logger("pipeline")
 
@@ -205,17 +205,26 @@ class Publisher:
         owner = index.claimants(slug, 1)[0]
         if owner != key:
             return Known(state, reading, sequencer, known.now, own_post=own, owner=owner)
+        moved: set[str] = set()
+        story = reading.article.story_id
+        if story:
+            # claimed before the claims are read, like a slug: a delete of the same story at the same time
+            # then always sees this key, and re-publishes it with the URLs the deleted post leaves
+            index.claim_story(story, key)
+            moved = {k for other, gone in index.story_claims(story).items() if other != key for k in gone}
         taken = set()
         # every redirect the key would write, asked for now or remembered from before, is checked against the
         # posts online: a redirect never replaces a published post
-        for redirect_key in sorted({urls.url_to_key(a) for a in reading.article.aliases} | set(state.redirects)):
+        wanted = {urls.url_to_key(a) for a in reading.article.aliases} | set(state.redirects) | set(
+            state.tombstones) | moved
+        for redirect_key in sorted(wanted):
             alias_slug = urls.slug_of_post_key(redirect_key)
             if alias_slug is not None and alias_slug != slug:
                 found = index.post(alias_slug)
                 if found is not None and found.source_key != key:
                     taken.add(redirect_key)
         return Known(state, reading, sequencer, known.now, own_post=own, owner=owner, occupant=index.post(slug),
-                     taken=frozenset(taken))
+                     taken=frozenset(taken), moved=frozenset(moved))
 
     def _own_post(self, state: SourceState) -> Post | None:
         """The post this key has online now (a rejected re-upload leaves the last good one there)."""
@@ -243,6 +252,8 @@ class Publisher:
                                     extra_metadata={REDIRECT_META: plan.post.url})
         self._retire_pages(plan.retire_pages, key, except_key=page_key)
         self._drop_redirects(plan.retire_redirects, except_key=page_key)
+        self._write_tombstones(plan.tombstones, key)
+        self._stories(plan)
         for slug in plan.release:
             self._release(slug, key)
         if plan.unschedule:
@@ -275,6 +286,32 @@ class Publisher:
             post = self.svc.index.post(slug) if slug is not None and key != except_key else None
             if key != except_key and (post is None or post.source_key == owner):
                 self.svc.site_bucket.delete(key)
+
+    def _write_tombstones(self, keys: tuple[str, ...], owner: str) -> None:
+        """A deleted post's URLs answer 410 Gone, except where another key's post is online now."""
+        if not keys:
+            return
+        site = self.svc.site()
+        for key in keys:
+            slug = urls.slug_of_post_key(key)
+            post = self.svc.index.post(slug) if slug is not None else None
+            if post is None or post.source_key == owner:
+                self.svc.site_bucket.put(render.tombstone_page(self.theme, site, key),
+                                         extra_metadata={TOMBSTONE_META: TOMBSTONE_STATUS})
+
+    def _stories(self, plan: Plan) -> None:
+        """Keep the key's `id:` claim; when its post was deleted, hand its URLs to the story's other uploads."""
+        index = self.svc.index
+        if plan.story_claim:
+            index.claim_story(plan.story_claim, plan.key)
+        if plan.story_release:
+            index.release_story(plan.story_release, plan.key)
+        if plan.story_gone:
+            index.claim_story(plan.story_gone, plan.key, gone=list(plan.tombstones))
+            for other in index.story_claims(plan.story_gone):
+                if other != plan.key and index.source(other).status == Status.PUBLISHED:
+                    logger.info("story moved", extra={"key": other, "from": plan.key, "story": plan.story_gone})
+                    self.article(ObjectEvent(other, "publish"))
 
     def _tell(self, plan: Plan) -> None:
         """One log line and, for a publication or a rejection, one metric: where the outcome is decided."""
