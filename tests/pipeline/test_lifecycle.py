@@ -379,3 +379,27 @@ def test_an_alias_at_a_file_the_site_serves_is_rejected_with_the_reason(stack: S
     assert report["status"] == "rejected"
     assert report["errors"][0]["message"] == "alias '/favicon.ico' is a URL the site itself serves, so it cannot redirect"
     assert stack.site_object("favicon.ico") is None
+
+
+def test_an_alias_at_a_url_a_later_post_takes_gives_way_and_the_report_says_so(stack: Stack) -> None:
+    # given: an alias claimed before any article is published at that URL
+    stack.upload("articles/squatter.md", article("Squatter", "2026-03-02", aliases=["/posts/victim/"]))
+    assert _location(stack, "posts/victim/index.html") == "/posts/squatter/"
+
+    # when: an article is published there, then the alias's article is edited, then loses the alias
+    stack.upload("articles/victim.md", article("Victim", "2026-03-03"))
+    report = stack.report("articles/squatter.md")
+    stack.upload("articles/squatter.md", article("Squatter, edited", "2026-03-02", aliases=["/posts/victim/"]))
+    stack.upload("articles/squatter.md", article("Squatter, edited", "2026-03-02"))
+
+    # then: the post keeps its URL, and the alias's report said why its alias no longer redirects
+    assert report["status"] == "published"
+    assert [(e["field"], e["severity"]) for e in report["errors"]] == [("aliases", "warning")]
+    assert "another article" in report["errors"][0]["message"]
+    assert b"<h1>Victim</h1>" in (stack.site_object("posts/victim/index.html") or b"")
+    assert stack.report("articles/victim.md")["status"] == "published"
+
+
+def _location(stack: Stack, key: str) -> str:
+    head = stack.client("s3").head_object(Bucket=stack.site_bucket, Key=key)
+    return str(head.get("Metadata", {}).get("location", ""))

@@ -159,17 +159,22 @@ class SiteBucket:
     def put(self, page: Page, *, extra_metadata: dict[str, str] | None = None, version: int | None = None) -> bool:
         """Write `page` unless the stored object has the same content hash, or (for a listing page rendered from
         listings `version`) was rendered from a newer version; True when written."""
+        return self.put_over(page, extra_metadata=extra_metadata, version=version)[0]
+
+    def put_over(self, page: Page, *, extra_metadata: dict[str, str] | None = None,
+                 version: int | None = None) -> tuple[bool, dict[str, str] | None]:
+        """`put`, also returning the user metadata of the object that was there (None when there was none)."""
         metadata = self.metadata_for(page, extra_metadata)
         stored = self._stored_metadata(page.key)
         if (stored or {}).get(DIGEST_META) == metadata[DIGEST_META] or self._newer(stored, version):
-            return False
+            return False, stored
         if version is not None:
             metadata[VERSION_META] = str(version)
         self.s3.put_object(Bucket=self.bucket, Key=page.key, Body=page.body, ContentType=page.content_type,
                            CacheControl=page.cache_control, Metadata=metadata)
         self.written.append(page.key)
         cdn.note_changed([page.key])
-        return True
+        return True, stored
 
     def redirect_target(self, key: str) -> str | None:
         """The target of a redirect object at `key`, or None when there is none (or it is a page)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from pressroom import urls
 from pressroom.content import Article, parse_article, parse_when
-from pressroom.errors import Problem, Rejected
+from pressroom.errors import WARNING, Problem, Rejected
 from pressroom.index import SourceState
 from pressroom.model import Post
 from pressroom.publish.status import ATTENTION, Status
@@ -277,11 +277,17 @@ def _published(known: Known, article: Article) -> Plan:
     wanted = {k for k in earlier if k != page_key and k not in known.taken}
     if own and own.slug != article.slug:
         wanted.add(urls.post_key(own.slug))
+    warnings = []
     for alias in article.aliases:
         alias_key = urls.url_to_key(alias)
-        if alias_key == page_key or alias_key in known.taken or urls.is_generated_key(alias_key):
-            continue
-        wanted.add(alias_key)
+        if alias_key == page_key:
+            continue  # its own URL
+        if alias_key in known.taken:
+            warnings.append(Problem(f"alias {alias} is the URL of another article, so it does not redirect here",
+                                    field="aliases", hint="remove it, or point it at an address no article uses",
+                                    severity=WARNING))
+        elif not urls.is_generated_key(alias_key):
+            wanted.add(alias_key)
     new = SourceState(state.key, sequencer=known.sequencer, status=Status.PUBLISHED.value, slug=article.slug,
                       first_published=state.first_published or _iso(article.date), version_id=reading.version_id,
                       etag=reading.etag, redirects=sorted(wanted), story=article.story_id)
@@ -290,8 +296,8 @@ def _published(known: Known, article: Article) -> Plan:
         state.key, Status.PUBLISHED, new, own, post, article=article, redirects=tuple(sorted(wanted)),
         retire_redirects=tuple(sorted(set(state.redirects) - wanted - {page_key})),
         release=(state.slug,) if state.slug and state.slug != article.slug else (),
-        displace=displace, unschedule=True, report=_report(new, Status.PUBLISHED, post.url, (), known.now),
-        story_claim=article.story_id,
+        displace=displace, unschedule=True, report=_report(new, Status.PUBLISHED, post.url, tuple(warnings), known.now),
+        problems=tuple(warnings), story_claim=article.story_id,
         story_release=state.story if state.story and state.story != article.story_id else "",
     )
 

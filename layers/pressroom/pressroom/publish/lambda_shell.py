@@ -246,7 +246,8 @@ class Publisher:
             page = render.article_page(self.theme, svc.site(), plan.article, recent)
             page_key = page.key
             self._write_assets()
-            svc.site_bucket.put(page)
+            _, replaced = svc.site_bucket.put_over(page)
+            self._redirect_owner_told((replaced or {}).get(REDIRECT_META, ""), key)
             for redirect_key in plan.redirects:
                 svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url),
                                     extra_metadata={REDIRECT_META: plan.post.url})
@@ -286,6 +287,15 @@ class Publisher:
             post = self.svc.index.post(slug) if slug is not None and key != except_key else None
             if key != except_key and (post is None or post.source_key == owner):
                 self.svc.site_bucket.delete(key)
+
+    def _redirect_owner_told(self, target: str, key: str) -> None:
+        """A post took its URL from another article's redirect (an alias or an old slug): that article is
+        published again, so it no longer claims the URL and its report says why."""
+        slug = urls.slug_of_post_key(urls.url_to_key(target)) if target.startswith("/") else None
+        post = self.svc.index.post(slug) if slug else None
+        if post is not None and post.source_key != key:
+            logger.info("redirect replaced by a post", extra={"key": post.source_key, "by": key})
+            self.article(ObjectEvent(post.source_key, "publish"))
 
     def _write_tombstones(self, keys: tuple[str, ...], owner: str) -> None:
         """A deleted post's URLs answer 410 Gone, except where another key's post is online now."""
