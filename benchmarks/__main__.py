@@ -1,9 +1,10 @@
 """`python -m benchmarks`: render cost, the worst uploads, a publish by site size, a build, builds beside Hugo and
-Pelican, dev servers."""
+Pelican, dev servers, concurrent invocations interleaved."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import tempfile
@@ -20,7 +21,7 @@ from benchmarks.sidebyside import bench_side_by_side
 from benchmarks.worst import bench_worst
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("render", "worst", "publish", "build", "compare", "dev")
+SECTIONS = ("render", "worst", "publish", "build", "compare", "dev", "interleavings")
 
 
 def bench_render(count: int) -> dict[str, float]:
@@ -146,6 +147,21 @@ def bench_build(count: int) -> dict[str, float]:
     return {"articles": count, "seconds": seconds, "articles per second": count / seconds}
 
 
+def bench_interleavings(walks: int) -> None:
+    """Every interleaving scenario of tests/pipeline/test_interleavings.py: each single switch at a write, then
+    `walks` seeded walks; prints the walks explored and those that diverged, with what replays them."""
+    from pressroom.local import Stack
+    from tests.conftest import NOW as TEST_NOW
+    from tests.pipeline.test_interleavings import KNOWN, SCENARIOS, explore
+
+    with Stack(root=ROOT, now=TEST_NOW) as stack:
+        for name in sorted(SCENARIOS):
+            outcome = explore(stack, name, list(range(walks)))
+            print("interleavings:", outcome.summary(), "(known bug)" if name in KNOWN else "", flush=True)
+            for walk, _ in outcome.diverged[:3]:
+                print(f"  diverged: {walk.schedule}")
+
+
 def sizes(text: str) -> list[int]:
     """The --sizes option: comma-separated article counts."""
     try:
@@ -189,6 +205,9 @@ def main() -> None:
                            args.timeout)
     if "dev" in only:
         bench_dev(1 if args.quick else max(args.repeats, 1), max(args.repeats, 1), args.timeout)
+    if "interleavings" in only:
+        # PRESSROOM_INTERLEAVINGS sets the seeded walks a scenario, as for the test
+        bench_interleavings(int(os.environ.get("PRESSROOM_INTERLEAVINGS", "") or (10 if args.quick else 100)))
     print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
 
