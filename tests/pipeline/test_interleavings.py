@@ -1,8 +1,9 @@
-"""Two or three invocations run at once, one AWS call at a time in an order a seeded walk picks; after quiescence
-the stack holds what the same changes produce delivered one after another, in S3's order.
+"""Two or three invocations run at once, one AWS call at a time; after quiescence the stack holds what the same
+changes produce delivered one after another, in some order.
 
-`PRESSROOM_INTERLEAVINGS=N` sets the walks per scenario (CI runs a few; `make bench` runs many), and
-`PRESSROOM_INTERLEAVING_SEED=S` replays one walk, printing its calls. A diverging walk names its seed.
+Each scenario runs every schedule with one switch at a write (bounded systematic exploration), then seeded walks:
+`PRESSROOM_INTERLEAVINGS=N` sets how many (CI runs a few; `make bench` runs many). A diverging walk is named by
+its seed or its switch, and `PRESSROOM_INTERLEAVING_SEED=17` (or `='put a.md@3'`) replays that one alone.
 """
 
 from __future__ import annotations
