@@ -8,8 +8,6 @@ from typing import Any
 from pressroom.index import from_item
 from pressroom.local import Stack
 
-_RECENT = re.compile(rb'<ul id="recent-posts">.*?</ul>', re.DOTALL)
-
 
 def site_state(stack: Stack) -> dict[str, bytes]:
     """Every site object, with the Recent Posts snapshot left out of every page but home.
@@ -25,7 +23,9 @@ def site_state(stack: Stack) -> dict[str, bytes]:
 
 def strip_recent(key: str, body: bytes) -> bytes:
     """A site object without the Recent Posts snapshot (kept on home, which is rewritten on every change)."""
-    return _RECENT.sub(b"", body) if key.endswith(".html") and key != "index.html" else body
+    from pressroom.render import without_recent
+
+    return without_recent(body) if key.endswith(".html") and key != "index.html" else body
 
 
 def is_tombstone(stack: Stack, key: str) -> bool:

@@ -77,6 +77,8 @@ def observed(stack: Stack) -> tuple[Any, ...]:
             if sk == "COUNT":
                 table[("REBUILD", "COUNT")].append((item["n"], item.get("finished", False)))
             continue
+        if pk == "REPAIR":
+            continue  # where the anti-entropy pass is, and its runs' results
         if pk.startswith("SRC#"):
             item["effects carried out"] = item.pop("applied", "") == item.pop("sequencer", "")
         table[(pk, sk)] = item

@@ -15,10 +15,12 @@ class ObjectEvent:
 
     key: str
     action: str  # "put" | "delete" | "publish" (a schedule fired) | "rebuild" (full re-render) | "listing"
+    # | "repair" (one anti-entropy run)
     sequencer: str = ""
     version_id: str = ""
     etag: str = ""
     rebuild: str = ""  # the full rebuild a task belongs to
+    options: str = ""  # a repair task's options, as JSON: dry_run, cursor, request
 
     @property
     def forced(self) -> bool:
@@ -35,12 +37,18 @@ def normalize_sequencer(value: str) -> str:
     return value.rjust(SEQUENCER_WIDTH, "0")
 
 
-def task_message(key: str, action: str = "publish", rebuild: str = "") -> str:
-    """The body of a queue message asking the render function to re-run `key`."""
-    body = {"source": "pressroom", "action": action, "key": key}
+def task_message(key: str, action: str = "publish", rebuild: str = "", **options: Any) -> str:
+    """The body of a queue message asking the render function to re-run `key` (or, with action "repair", to
+    run one anti-entropy pass with `options`)."""
+    body: dict[str, Any] = {"source": "pressroom", "action": action, "key": key}
     if rebuild:
         body["rebuild"] = rebuild
+    if options:
+        body["options"] = options
     return json.dumps(body, sort_keys=True)
+
+
+REPAIR_TASK = task_message("*", "repair")  # what the hourly schedule sends
 
 
 _S3_ACTIONS = {"Object Created": "put", "Object Deleted": "delete"}
@@ -56,8 +64,10 @@ def parse_body(body: str | dict[str, Any]) -> ObjectEvent | None:
     if not isinstance(data, dict):
         return None
     if data.get("source") == "pressroom":
+        options = data.get("options")
         return ObjectEvent(key=str(data["key"]), action=str(data.get("action", "publish")),
-                           rebuild=str(data.get("rebuild", "")))
+                           rebuild=str(data.get("rebuild", "")),
+                           options=json.dumps(options, sort_keys=True) if isinstance(options, dict) else "")
     action = _S3_ACTIONS.get(str(data.get("detail-type", ""))) if data.get("source") == "aws.s3" else None
     if action is None:
         return None

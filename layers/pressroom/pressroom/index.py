@@ -9,11 +9,14 @@ One table, keys `pk`/`sk`, every query by key (never a scan):
   COUNT             / MONTH#<yyyy-mm> or TAGYEAR#<tag-slug>#<yyyy>   post counts, to list months and years
   SLUG#<slug>       / <content key> every upload claiming a slug; the key that sorts first owns it
   STORY#<id>        / <content key> every upload with this `id:`; `gone` lists the URLs of one deleted since
+  TOMBSTONE         / <site key>    a deleted post's URL that answers 410, with the key that left it
+  REPAIR            / CURSOR or RUN#<request>   where the anti-entropy pass goes on; a requested run's result
   LISTINGS          / VERSION       grows with every change of a post or of the settings (listings compare it)
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -330,6 +333,28 @@ class PostsIndex:
         """The listings version: it grows with every committed change of a post and of the settings."""
         item = self.db.get_item(TableName=self.table, Key=to_item(LISTINGS_VERSION), ConsistentRead=True).get("Item")
         return int(from_item(item).get("n", 0)) if item else 0
+
+    # --- anti-entropy runs ------------------------------------------------------------------------------
+
+    def keep_tombstone(self, site_key: str, owner: str) -> None:
+        """Record that a deleted post's URL answers 410 (the anti-entropy pass finds it missing by key range)."""
+        self.db.put_item(TableName=self.table, Item=to_item({"pk": "TOMBSTONE", "sk": site_key, "owner": owner}))
+
+    def tombstones_between(self, after: str, upto: str) -> list[tuple[str, str]]:
+        """(site key, owner) of the tombstones after `after`, up to `upto` ("": to the end)."""
+        rows = self._query("TOMBSTONE", newest_first=False, between=(after + "\0", upto) if upto else None,
+                           prefix=None)
+        return [(str(r["sk"]), str(r.get("owner", ""))) for r in rows if str(r["sk"]) > after]
+
+    def keep_repair_result(self, request: str, result: dict[str, Any], when: str) -> None:
+        """Keep what a requested repair run found (`pressroom repair` reads it back)."""
+        self.db.put_item(TableName=self.table, Item=to_item({
+            "pk": "REPAIR", "sk": f"RUN#{request}", "result": json.dumps(result, sort_keys=True), "time": when}))
+
+    def repair_result(self, request: str) -> dict[str, Any] | None:
+        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": "REPAIR", "sk": f"RUN#{request}"}),
+                                ConsistentRead=True).get("Item")
+        return json.loads(str(from_item(item)["result"])) if item else None
 
     # --- full rebuilds ---------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -219,6 +220,15 @@ def tag_year_page(theme: Theme, site: Site, tag_slug: str, tag: str, year: int, 
 def not_found_page(theme: Theme, site: Site, recent: Sequence[Post] = ()) -> Page:
     """The page the CDN answers for a missing URL (root-relative links, so it works at any path)."""
     return theme.page(urls.NOT_FOUND_KEY, "404.html", site=site, recent=list(recent), canonical="")
+
+
+_RECENT_LIST = re.compile(rb'<ul id="recent-posts">.*?</ul>', re.DOTALL)
+
+
+def without_recent(body: bytes) -> bytes:
+    """A page without its Recent Posts list: a snapshot taken when the page was last rewritten (the theme's
+    script refreshes it from recent.json), so two renders of an unchanged page differ only there."""
+    return _RECENT_LIST.sub(b"", body)
 
 
 def tombstone_page(theme: Theme, site: Site, key: str) -> Page:

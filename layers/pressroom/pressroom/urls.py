@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from datetime import date
+from typing import Any
 
 CONTENT_SITE_SETTINGS = "site.yaml"
 CONTENT_ARTICLES = "articles/"
@@ -107,6 +108,31 @@ def tag_year_url(tag_slug: str, year: int) -> str:
 
 def sitemap_part_key(year: int, month: int) -> str:
     return f"sitemaps/{year:04d}-{month:02d}.xml"
+
+
+_MONTH_PAGE = re.compile(r"archive/(\d{4})/(\d{2})/index\.html")
+_SITEMAP_PART = re.compile(r"sitemaps/(\d{4})-(\d{2})\.xml")
+_TAG_PAGE = re.compile(r"tags/([^/]+)/index\.html")
+_TAG_YEAR_PAGE = re.compile(r"tags/([^/]+)/(\d{4})/index\.html")
+
+
+def listing_of_key(key: str) -> tuple[str, Any] | None:
+    """What listing page `key` is: ("month", (year, month)) for an archive page or a sitemap part, ("tag",
+    slug), ("tag-year", (slug, year)), ("global", key) for home, feeds, recent.json, sitemap index, robots and
+    404; None for any other key."""
+    if key in _GENERATED_KEYS:
+        return "global", key
+    for pattern in (_MONTH_PAGE, _SITEMAP_PART):
+        found = pattern.fullmatch(key)
+        if found:
+            return "month", (int(found[1]), int(found[2]))
+    found = _TAG_PAGE.fullmatch(key)
+    if found:
+        return "tag", found[1]
+    found = _TAG_YEAR_PAGE.fullmatch(key)
+    if found:
+        return "tag-year", (found[1], int(found[2]))
+    return None
 
 
 def asset_key(name: str, digest: str, ext: str) -> str:

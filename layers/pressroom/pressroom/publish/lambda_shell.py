@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -118,6 +119,9 @@ class Publisher:
             logger.exception("the failure could not be reported", extra={"key": event.key})
 
     def _dispatch(self, event: ObjectEvent) -> Outcome | None:
+        if event.action == "repair":
+            self.repair(event)
+            return None
         if event.action == "listing":
             listings_for(self.svc, self.theme).rebuild_all()
             return None
@@ -134,6 +138,20 @@ class Publisher:
                     return self.media(event)
             return self.media(event)
         return None  # not an input: nothing outside site.yaml, articles/ and media/ is ever read
+
+    def repair(self, event: ObjectEvent) -> dict[str, Any]:
+        """One anti-entropy run (see `publish.repair`); its result is kept in the table under the request's id
+        when one is given (`pressroom repair` waits for it)."""
+        from pressroom.publish.repair import Reconciler
+
+        options = json.loads(event.options) if event.options else {}
+        cursor = options.get("cursor")
+        result = Reconciler(self, dry_run=bool(options.get("dry_run"))).run(
+            cursor if isinstance(cursor, dict) else None).as_dict()
+        request = str(options.get("request", ""))
+        if request:
+            self.svc.index.keep_repair_result(request, result, self.config.now().isoformat())
+        return result
 
     # --- articles -------------------------------------------------------------------------------------
 
@@ -308,6 +326,7 @@ class Publisher:
             if post is None or post.source_key == owner:
                 self.svc.site_bucket.put(render.tombstone_page(self.theme, site, key),
                                          extra_metadata={TOMBSTONE_META: TOMBSTONE_STATUS})
+                self.svc.index.keep_tombstone(key, owner)
 
     def _stories(self, plan: Plan) -> None:
         """Keep the key's `id:` claim; when its post was deleted, hand its URLs to the story's other uploads."""
