@@ -1,4 +1,5 @@
-"""`pressroom publish`, `rebuild`, `status` and `new`: keys from folders, and commands on a stack found by name."""
+"""`pressroom publish`, `rebuild`, `repair`, `status` and `new`: keys from folders, and commands on a stack found
+by name."""
 
 from __future__ import annotations
 
@@ -189,9 +190,50 @@ def test_rebuild_rerenders_every_article_with_progress(deployed: Stack) -> None:
     assert deployed.report("articles/rebuild-me.md")["time"] >= first_time  # type: ignore[index]
 
 
+@pytest.mark.slow
+def test_repair_lists_drift_in_a_dry_run_then_repairs_it(deployed: Stack) -> None:
+    # given: a published article whose page was deleted by hand, and an orphan page left by hand
+    deployed.upload("articles/repair-me.md", article("Repair me", "2026-03-06"))
+    s3 = deployed.client("s3")
+    s3.delete_object(Bucket=deployed.site_bucket, Key="posts/repair-me/index.html")
+    s3.put_object(Bucket=deployed.site_bucket, Key="posts/nobody/index.html", Body=b"<h1>Nobody</h1>",
+                  Metadata={"content-sha256": "0" * 64})
+    runner = CliRunner()
+
+    # when: a dry run of the whole site
+    dry = runner.invoke(main, ["repair", "--stack", deployed.stack_name, "--all", "--dry-run"])
+
+    # then: the drift is listed by kind and key, nothing changed, and the exit status says there is drift
+    assert dry.exit_code == 1, dry.output
+    assert "2 drift found" in dry.output and "missing page" in dry.output and "orphan page" in dry.output
+    assert "posts/repair-me/index.html" in dry.output and "posts/nobody/index.html" in dry.output
+    assert "key(s) checked" in dry.output
+    assert deployed.site_object("posts/repair-me/index.html") is None
+
+    # when: the repair itself
+    fixed = runner.invoke(main, ["repair", "--stack", deployed.stack_name, "--all"])
+
+    # then: repaired, and a second look finds nothing
+    assert fixed.exit_code == 0, fixed.output
+    assert "2 drift repaired" in fixed.output
+    assert deployed.site_object("posts/repair-me/index.html") is not None
+    assert deployed.site_object("posts/nobody/index.html") is None
+    clean = runner.invoke(main, ["repair", "--stack", deployed.stack_name, "--all", "--dry-run"])
+    assert clean.exit_code == 0, clean.output
+    assert "no drift" in clean.output
+
+
+@pytest.mark.slow
+def test_repair_without_all_checks_one_slice_as_the_schedule_does(deployed: Stack) -> None:
+    result = CliRunner().invoke(main, ["repair", "--stack", deployed.stack_name])
+    assert result.exit_code == 0, result.output
+    assert "key(s) checked" in result.output
+    assert "run 1:" in result.output and "run 2:" not in result.output
+
+
 def test_an_unknown_stack_is_a_configuration_error(deployed: Stack, tmp_path: Path) -> None:
     (tmp_path / "note.md").write_bytes(article("Lone", "2026-03-01"))
-    for args in (["publish", str(tmp_path / "note.md")], ["status"], ["rebuild"]):
+    for args in (["publish", str(tmp_path / "note.md")], ["status"], ["rebuild"], ["repair"]):
         result = CliRunner().invoke(main, [*args, "--stack", "no-such-stack"])
         assert result.exit_code == 2, (args, result.output)
         assert "no-such-stack" in result.output

@@ -4,42 +4,16 @@ leaves it, a second pass finds nothing, and successive runs cover every key."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from pressroom.events import task_message
+from pressroom.events import REPAIR_TASK, parse_body
 from pressroom.local import Stack
 from tests.conftest import article
 from tests.pipeline.test_faults import observed
-
-
-def repair(stack: Stack, *, dry_run: bool = False, whole: bool = True) -> dict[str, Any]:
-    """Run repair tasks through the render function (the whole site, or one scheduled slice): their results."""
-    from pressroom import handlers
-
-    index = handlers.services(stack.services().config).index
-    cursor: dict[str, str] | None = {"site": "", "content": ""} if whole else None
-    found: dict[str, Any] = {"drift": {}, "total": 0, "repairs": [], "runs": 0}
-    while True:
-        request = uuid.uuid4().hex
-        options: dict[str, Any] = {"request": request, "dry_run": dry_run}
-        if cursor is not None:
-            options["cursor"] = cursor
-        stack.deliver([task_message("*", "repair", **options)])
-        stack.settle()
-        result = index.repair_result(request)
-        assert result is not None
-        found["runs"] += 1
-        found["total"] += result["total"]
-        found["repairs"] += result["repairs"]
-        for kind, n in result["drift"].items():
-            found["drift"][kind] = found["drift"].get(kind, 0) + n
-        if not whole or result["wrapped"]:
-            return found
-        cursor = result["cursor"]
 
 
 def _site(stack: Stack) -> None:
@@ -112,19 +86,21 @@ def test_drift_made_by_hand_is_repaired_to_the_clean_run(stack: Stack, name: str
     stack.take_events()  # the hand-made change's own events are lost: only the repair may fix it
 
     # when
-    dry = repair(stack, dry_run=True)
-    found = repair(stack)
+    dry = stack.run_repair(dry_run=True, whole=True)
+    found = stack.run_repair(whole=True)
 
     # then: a dry run lists the drift and changes nothing; the repair ends where the clean run did
     assert dry["drift"].get(kind), dry
     assert found["drift"].get(kind), found
     assert observed(stack) == expected
-    assert repair(stack)["total"] == 0
+    assert stack.run_repair(whole=True)["total"] == 0
 
 
 def test_a_clean_site_has_no_drift(stack: Stack) -> None:
     _site(stack)
-    assert repair(stack) == {"drift": {}, "total": 0, "repairs": [], "runs": 1}
+    found = stack.run_repair(whole=True)
+    assert (found["drift"], found["total"], found["repairs"], found["runs"], found["wrapped"]) == ({}, 0, [], 1, True)
+    assert found["covered"] == {"site": len(stack.site_keys()), "content": len(stack._keys(stack.content_bucket))}
 
 
 def test_successive_scheduled_runs_cover_every_key(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,9 +124,93 @@ def test_successive_scheduled_runs_cover_every_key(stack: Stack, monkeypatch: py
     # when: scheduled runs, each one slice after the stored cursor
     runs = 0
     while not looked >= set(site_keys) | set(content_keys):
-        repair(stack, whole=False)
+        stack.run_repair()
         runs += 1
         assert runs <= 40
 
     # then: every key of both buckets was looked at, in about (keys / slice) runs
     assert runs <= max(len(site_keys), len(content_keys)) // 4 + 2
+
+
+# --- the schedule ---------------------------------------------------------------------------------------------
+
+
+def _repair_schedule(stack: Stack) -> dict[str, Any]:
+    (schedule,) = stack.repair_schedules()
+    return schedule
+
+
+def test_the_repair_schedule_sends_the_repair_task_to_the_render_queue_hourly(stack: Stack) -> None:
+    schedule = _repair_schedule(stack)
+    assert schedule["ScheduleExpression"] == "rate(1 hour)"
+    assert schedule["GroupName"] == f"{stack.stack_name}-repair"
+    assert schedule["Target"]["Arn"].endswith(":" + stack.queue_url("RenderQueue").rsplit("/", 1)[-1])
+    assert schedule["Target"]["Input"] == REPAIR_TASK
+    event = parse_body(schedule["Target"]["Input"])
+    assert event is not None and (event.action, event.key) == ("repair", "*")
+
+
+def test_a_reset_keeps_the_repair_schedule_and_run_schedules_never_fires_it(stack: Stack) -> None:
+    # given: a publish schedule beside the repair schedule
+    stack.upload("articles/later.md", article("Later", "2026-03-20T08:00:00+00:00"))
+    assert len(stack.schedules()) == 1
+    before = _repair_schedule(stack)
+
+    # when: the publish schedule fires, then the stack is reset
+    fired = stack.run_schedules(datetime(2026, 3, 20, 8, 0, 1, tzinfo=UTC))
+    stack.reset()
+
+    # then: only the publish schedule fired and was deleted; the repair schedule is still there
+    assert fired == 1 and stack.schedules() == []
+    assert _repair_schedule(stack)["Arn"] == before["Arn"]
+
+
+def test_the_scheduled_task_repairs_a_slice_and_moves_the_stored_cursor(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: a slice of 4 keys, and a page deleted by hand
+    from pressroom.publish import repair as repair_module
+
+    monkeypatch.setattr(repair_module, "MIN_SLICE", 4)
+    stack.upload("articles/a.md", article("A", "2026-03-02"))
+    stack.client("s3").delete_object(Bucket=stack.site_bucket, Key="posts/a/index.html")
+    stack.take_events()
+    sqs = stack.client("sqs")
+
+    # when: the schedule's own message is delivered, as EventBridge Scheduler sends it, until a pass is done
+    cursors = []
+    for _ in range(40):
+        sqs.send_message(QueueUrl=stack.queue_url("RenderQueue"), MessageBody=_repair_schedule(stack)["Target"]["Input"])
+        stack.settle()
+        cursor = stack.client("dynamodb").get_item(TableName=stack.posts_table, Key={
+            "pk": {"S": "REPAIR"}, "sk": {"S": "CURSOR"}}, ConsistentRead=True)["Item"]
+        cursors.append((cursor["site"]["S"], cursor["content"]["S"]))
+        if cursors[-1] == ("", ""):
+            break
+
+    # then: each run moved the cursor on, the pass came back to the start, and the page is back
+    assert cursors[-1] == ("", "") and len(set(cursors)) == len(cursors) > 1
+    assert stack.site_object("posts/a/index.html") is not None
+
+
+def test_a_repair_emits_the_metric_the_drift_alarm_watches(stack: Stack) -> None:
+    # given: a page deleted by hand
+    from tests.template.conftest import load_template
+
+    stack.upload("articles/a.md", article("A", "2026-03-02"))
+    stack.client("s3").delete_object(Bucket=stack.site_bucket, Key="posts/a/index.html")
+    stack.log.seek(0)
+    stack.log.truncate()
+
+    # when
+    found = stack.run_repair(whole=True)
+
+    # then: the render function's embedded metric is the one the alarm names, namespace and dimensions included
+    lines = [json.loads(line) for line in stack.log.getvalue().splitlines() if line.startswith("{")]
+    (emitted,) = [line for line in lines if "DriftRepaired" in line]
+    (directive,) = emitted["_aws"]["CloudWatchMetrics"]
+    (alarm,) = [r["Properties"] for r in load_template()["Resources"].values()
+                if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["MetricName"] == "DriftRepaired"]
+    assert directive["Namespace"] == alarm["Namespace"]
+    assert directive["Dimensions"] == [[d["Name"] for d in alarm["Dimensions"]]]
+    assert [emitted[d["Name"]] for d in alarm["Dimensions"]] == [d["Value"] for d in alarm["Dimensions"]]
+    assert emitted["DriftRepaired"] == [float(found["total"])] and found["total"] > 0

@@ -22,3 +22,11 @@ def test_local_stack_deploys_storage_events_functions_and_their_roles(stack: Sta
                 "IndexFailureQueue", "ContentEventsRule", "RenderFunction", "IndexFunction", "RenderFunctionRole",
                 "IndexFunctionRole", "SchedulerRole", "RenderFunctionLogs", "IndexFunctionLogs"}
     assert expected <= set(stack.resources)
+
+
+def test_local_stack_holds_the_repair_schedule_in_its_own_group(stack: Stack, resources: dict[str, Any]) -> None:
+    # moto's CloudFormation skips schedules and their groups: the local stack creates them from the template
+    (schedule,) = stack.repair_schedules()
+    assert schedule["GroupName"] == f"{stack.stack_name}-repair" != stack._schedule_group()
+    assert schedule["Target"]["Input"] == resources["RepairPassSchedule"]["Properties"]["Target"]["Input"]
+    assert schedule["Target"]["RoleArn"].endswith("/" + stack.resources["SchedulerRole"])

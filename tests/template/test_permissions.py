@@ -3,7 +3,8 @@
 moto does not enforce IAM, so the local stack alone never notices a missing permission: a call the pipeline
 starts making would work locally and fail in AWS. This test records the calls each function makes while the
 local stack goes through a newsroom's day (settings, articles, renames, media, drafts, rejections,
-schedules, deletes, a full rebuild) and checks each against the role's statements as deployed.
+schedules, deletes, a full rebuild) and through repair passes over drift made by hand, and checks each
+against the role's statements as deployed.
 """
 
 from __future__ import annotations
@@ -240,6 +241,49 @@ def test_every_call_of_a_newsroom_day_is_allowed_by_the_functions_role(stack: St
     assert {("RenderFunction", "s3", "PutObject"), ("RenderFunction", "scheduler", "CreateSchedule"),
             ("IndexFunction", "s3", "PutObject")} <= made, sorted(made)
     # and: every one of those calls is allowed
+    refused = sorted({f"{c.function}: {c.service}.{c.operation} needs {n.action} on {n.resource}"
+                      for c in calls for n in needs_of(c) if not allowed(roles[c.function], n)})
+    assert not refused, "\n".join(refused)
+
+
+def _drift_by_hand(stack: Stack) -> None:
+    """Drift of every kind the repair pass knows, made outside the pipeline (events lost)."""
+    s3 = stack.client("s3")
+    site, content = stack.site_bucket, stack.content_bucket
+    stack.upload("media/photos/logo.png", (ROOT / "examples" / "site" / "media" / "logo.png").read_bytes())
+    s3.delete_object(Bucket=site, Key="posts/harbour-reopens/index.html")
+    s3.delete_object(Bucket=site, Key="media/photos/logo.png")
+    s3.put_object(Bucket=site, Key="posts/ghost/index.html", Body=b"ghost", Metadata={"content-sha256": "0" * 64})
+    s3.put_object(Bucket=site, Key="stale/index.html", Body=b"moved", Metadata={"location": "/posts/later/"})
+    s3.put_object(Bucket=site, Key="index.html", Body=b"old home", Metadata={"content-sha256": "1" * 64})
+    s3.delete_object(Bucket=content, Key="_reports/articles/later.md.json")
+    s3.put_object(Bucket=content, Key="_reports/articles/lost-delete.md.json", Body=b'{"status": "published"}')
+    s3.put_object(Bucket=content, Key="articles/lost.md", Body=article("Lost event", "2026-03-06"))
+    stack.take_events()
+
+
+def test_every_call_of_a_repair_pass_is_allowed_by_the_render_functions_role(stack: Stack,
+                                                                             calls: list[Call]) -> None:
+    # given: a newsroom's day, then drift of every kind made by hand
+    roles = {logical: role_statements(stack, f"{logical}Role") for logical in stack.functions}
+    _newsroom_day(stack)
+    _drift_by_hand(stack)
+    calls.clear()
+
+    # when: a dry run, a scheduled slice (the stored cursor) and a whole pass that repairs
+    stack.run_repair(dry_run=True, whole=True)
+    stack.run_repair()
+    repaired = stack.run_repair(whole=True)
+
+    # then: the runs listed both buckets, read reports and the table by key, and repaired
+    assert repaired["runs"] >= 1
+    made = {(c.function, c.service, c.operation) for c in calls}
+    assert {("RenderFunction", "s3", op) for op in ("ListObjectsV2", "GetObject", "DeleteObject", "PutObject")} | {
+        ("RenderFunction", "dynamodb", op) for op in ("GetItem", "PutItem", "Query")} <= made, sorted(made)
+    listed = {c.params["Bucket"] for c in calls if c.operation == "ListObjectsV2"}
+    assert {stack.site_bucket, stack.content_bucket} <= listed
+    # and: every call is allowed, none is a Scan
+    assert not any(c.operation == "Scan" for c in calls)
     refused = sorted({f"{c.function}: {c.service}.{c.operation} needs {n.action} on {n.resource}"
                       for c in calls for n in needs_of(c) if not allowed(roles[c.function], n)})
     assert not refused, "\n".join(refused)

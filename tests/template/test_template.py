@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pressroom import urls
+from pressroom.events import REPAIR_TASK
 from pressroom.local.template import logical
 from tests.template.conftest import ROOT, sub_text
 
@@ -182,8 +183,9 @@ def test_scheduler_role_only_sends_to_the_render_queue(resources: dict[str, Any]
     props = _props(resources, "SchedulerRole")
     (trust,) = props["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
-    assert sub_text(trust["Condition"]["ArnEquals"]["aws:SourceArn"]).endswith(
-        "schedule-group/${AWS::StackName}-schedules")
+    groups = {sub_text(arn).rsplit("schedule-group/", 1)[-1] for arn in
+              _as_list(trust["Condition"]["ArnEquals"]["aws:SourceArn"])}
+    assert groups == {sub_text(_props(resources, g)["Name"]) for g in ("SchedulesGroup", "RepairScheduleGroup")}
     statements = [s for p in props["Policies"] for s in p["PolicyDocument"]["Statement"]]
     assert [(s["Action"], logical(s["Resource"])) for s in statements] == [("sqs:SendMessage", "RenderQueue")]
 
@@ -194,6 +196,30 @@ def test_render_function_schedules_in_the_stacks_group(resources: dict[str, Any]
     assert env["SCHEDULER_GROUP"] == group
     assert logical(env["SCHEDULER_ROLE_ARN"]) == "SchedulerRole"
     assert logical(env["SCHEDULER_TARGET_ARN"]) == "RenderQueue"
+
+
+def test_the_repair_pass_is_scheduled_in_its_own_group_at_the_parameters_rate(
+        resources: dict[str, Any], template: dict[str, Any]) -> None:
+    (name,) = _of_type(resources, "AWS::Scheduler::Schedule")
+    props = _props(resources, name)
+    assert logical(props["GroupName"]) == "RepairScheduleGroup"
+    assert sub_text(_props(resources, "RepairScheduleGroup")["Name"]) != sub_text(
+        _props(resources, "SchedulesGroup")["Name"])
+    assert props["ScheduleExpression"] == {"Ref": "RepairSchedule"}
+    assert template["Parameters"]["RepairSchedule"]["Default"] == "rate(1 hour)"
+    assert re.fullmatch(template["Parameters"]["RepairSchedule"]["AllowedPattern"], "cron(0 * * * ? *)")
+    assert props["State"] == "ENABLED"
+    target = props["Target"]
+    assert (logical(target["Arn"]), logical(target["RoleArn"])) == ("RenderQueue", "SchedulerRole")
+    assert target["Input"] == REPAIR_TASK  # the body the render function reads as one repair run
+
+
+def test_the_render_function_cannot_touch_the_repair_schedule(resources: dict[str, Any]) -> None:
+    statements = _props(resources, "RenderFunctionRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    managed = [sub_text(s["Resource"]) for s in statements if any(
+        a.startswith("scheduler:") for a in _as_list(s["Action"]))]
+    repair_group = sub_text(_props(resources, "RepairScheduleGroup")["Name"])
+    assert managed and not any(repair_group in str(m) for m in managed)
 
 
 # --- functions and permissions -------------------------------------------------------------------------------
@@ -449,6 +475,16 @@ def test_alarms_watch_dead_letters_errors_and_stream_lag(resources: dict[str, An
     for alarm in _alarms(resources):
         assert [logical(a) for a in alarm["AlarmActions"]] == ["AlarmTopic"]
         assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_drift_alarm_watches_the_metric_the_render_function_emits(resources: dict[str, Any],
+                                                                   template: dict[str, Any]) -> None:
+    # Powertools puts metrics in POWERTOOLS_METRICS_NAMESPACE with one dimension, service
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    (alarm,) = [a for a in _alarms(resources) if a["MetricName"] == "DriftRepaired"]
+    assert alarm["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("Sum", 0, "GreaterThanThreshold")
 
 
 def test_alarm_email_is_optional(resources: dict[str, Any], template: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""`pressroom publish`, `rebuild`, `status` and `new`: a deployed stack operated by name, and new articles."""
+"""`pressroom publish`, `rebuild`, `repair`, `status` and `new`: a deployed stack operated by name, and new articles."""
 
 from __future__ import annotations
 
@@ -268,6 +268,101 @@ def rebuild(stack_name: str, timeout: float, no_wait: bool) -> None:
             time.sleep(REPORT_POLL_SECONDS)
     console.print(f"rebuild finished: {tasks} task(s)")
     sys.exit(EXIT_OK)
+
+
+@main.command()
+@_stack_option
+@click.option("--all", "whole", is_flag=True,
+              help="Check the whole site, from the start of both buckets (default: one slice, as each scheduled run).")
+@click.option("--dry-run", is_flag=True, help="Find and list the drift; change nothing.")
+@click.option("--timeout", default=600.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for each run's result.")
+def repair(stack_name: str, whole: bool, dry_run: bool, timeout: float) -> None:
+    """Find where a stack's site drifted from its posts index, and repair it (what the scheduled pass does).
+
+    Each run is a repair task on the render queue: the render function checks one slice of the site and
+    content buckets and repairs what it finds. One run goes on from where the scheduled runs are; --all
+    checks every key from the start, slice after slice, and leaves the scheduled runs' place alone.
+
+    Exit status 0 when no drift was found, or when all of it was repaired; 1 when a --dry-run found drift
+    (or a run did not answer in time); 2 when the stack cannot be reached.
+    """
+    from rich.console import Console
+
+    from pressroom.local import add_repair_result
+
+    out, err = _stdout(), Console(stderr=True, highlight=False)
+    svc = find_stack(stack_name).services()
+    if not svc.config.render_queue_url:
+        raise StackError(f"stack {stack_name} has no RenderQueueUrl output: is it a Pressroom stack?")
+    total: dict[str, Any] = {}
+    cursor: dict[str, str] | None = {"site": "", "content": ""} if whole else None
+    while True:
+        result = _one_repair_run(svc, cursor=cursor, dry_run=dry_run, timeout=timeout, console=err)
+        if result is None:
+            err.print(f"[red]a repair run did not answer within {timeout:.0f} s[/red]; it may still be running "
+                      "(see the render function's log)")
+            _print_drift(out, total, dry_run)
+            sys.exit(EXIT_REJECTED)
+        add_repair_result(total, result)
+        covered = total["covered"]
+        err.print(f"run {total['runs']}: {covered.get('site', 0)} site and {covered.get('content', 0)} content "
+                  f"key(s) checked, {total['total']} drift so far")
+        if not whole or result["wrapped"]:
+            break
+        cursor = result["cursor"]
+    _print_drift(out, total, dry_run)
+    sys.exit(EXIT_REJECTED if dry_run and total["total"] else EXIT_OK)
+
+
+def _one_repair_run(svc: Any, *, cursor: dict[str, str] | None, dry_run: bool, timeout: float,
+                    console: Any) -> dict[str, Any] | None:
+    """Queue one repair task and wait for its result in the posts table (None: not within `timeout`)."""
+    import uuid
+
+    from pressroom.events import task_message
+
+    request = uuid.uuid4().hex
+    options: dict[str, Any] = {"request": request, "dry_run": dry_run}
+    if cursor is not None:
+        options["cursor"] = cursor
+    svc.sqs.send_message(QueueUrl=svc.config.render_queue_url, MessageBody=task_message("*", "repair", **options))
+    deadline = time.monotonic() + timeout
+    with _spinner(console, "waiting for the render function's repair run…"):
+        while time.monotonic() < deadline:
+            result = svc.index.repair_result(request)
+            if result is not None:
+                return dict(result)
+            time.sleep(REPORT_POLL_SECONDS)
+    return None
+
+
+def _print_drift(console: Any, total: dict[str, Any], dry_run: bool) -> None:
+    """What was found (a dry run) or repaired, by kind, then the repairs listed."""
+    from rich.table import Table
+
+    count = int(total.get("total", 0))
+    covered = total.get("covered", {})
+    checked = f"{covered.get('site', 0)} site and {covered.get('content', 0)} content key(s) checked"
+    if not count:
+        console.print(f"no drift: {checked}" + ("" if total.get("wrapped") else " (one slice)"))
+        return
+    done = "found (nothing changed: a dry run)" if dry_run else "repaired"
+    console.print(f"[bold]{count}[/bold] drift {done}; {checked}")
+    kinds = Table(title_justify="left", show_header=True)
+    kinds.add_column("kind")
+    kinds.add_column("count", justify="right")
+    for kind, n in sorted(total.get("drift", {}).items()):
+        kinds.add_row(kind, str(n))
+    console.print(kinds)
+    listed = Table(title="would be repaired" if dry_run else "repairs", title_justify="left")
+    for column in ("kind", "where", "repair"):
+        listed.add_column(column, overflow="fold")
+    for item in total.get("repairs", []):
+        listed.add_row(str(item["kind"]), str(item["key"]), str(item["repair"]))
+    console.print(listed)
+    if len(total.get("repairs", [])) < count:
+        console.print(f"(the first {len(total['repairs'])} listed; the render function's log has every one)")
 
 
 @main.command()

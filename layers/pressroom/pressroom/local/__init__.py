@@ -452,6 +452,7 @@ class Stack:
                 self.resource_types[res["LogicalResourceId"]] = res["ResourceType"]
         self._apply_bucket_settings(local)
         self._create_schedule_groups(local)
+        self._create_schedules(local)
         lam = self.client("lambda")
         for logical, folder in local.functions.items():
             config = lam.get_function_configuration(FunctionName=self.resources[logical])
@@ -477,6 +478,52 @@ class Stack:
                 if isinstance(name, dict) and "Fn::Sub" in name:
                     name = str(name["Fn::Sub"]).replace("${AWS::StackName}", self.stack_name)
                 scheduler.create_schedule_group(Name=str(name))
+
+    def _create_schedules(self, local: LocalTemplate) -> None:
+        """moto's CloudFormation skips schedules too: create the template's recurring ones (the repair pass) in
+        their groups, so that the local stack holds them as AWS would. moto never fires them: `run_repair`."""
+        scheduler = self.client("scheduler")
+        for res in local.sam["Resources"].values():
+            if res.get("Type") != "AWS::Scheduler::Schedule":
+                continue
+            props = {k: self._resolve(v, local) for k, v in res.get("Properties", {}).items()}
+            target = props["Target"]
+            scheduler.create_schedule(
+                Name=str(props.get("Name") or f"{self.stack_name}-{uuid.uuid4().hex[:12]}"),
+                GroupName=str(props.get("GroupName") or "default"),
+                ScheduleExpression=str(props["ScheduleExpression"]),
+                ScheduleExpressionTimezone=str(props.get("ScheduleExpressionTimezone", "UTC")),
+                FlexibleTimeWindow=props["FlexibleTimeWindow"], State=str(props.get("State", "ENABLED")),
+                Target={"Arn": target["Arn"], "RoleArn": target["RoleArn"], "Input": target.get("Input", "")})
+
+    def _resolve(self, value: Any, local: LocalTemplate) -> Any:
+        """A property with the intrinsics a schedule uses (Ref, Fn::GetAtt .Arn, Fn::Sub) resolved as AWS would."""
+        if isinstance(value, list):
+            return [self._resolve(v, local) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            name = str(value["Ref"])
+            parameter = local.sam.get("Parameters", {}).get(name)
+            if parameter is not None:
+                return parameter.get("Default", "")
+            group = local.sam["Resources"].get(name, {})
+            if group.get("Type") == "AWS::Scheduler::ScheduleGroup":
+                return self._resolve(group["Properties"]["Name"], local)
+            return self.resources[name]
+        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+            return str(value["Fn::Sub"]).replace("${AWS::StackName}", self.stack_name)
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            name, attribute = target if isinstance(target, list) else str(target).split(".", 1)
+            kind = self.resource_types.get(name)
+            if attribute == "Arn" and kind == "AWS::SQS::Queue":
+                return self.client("sqs").get_queue_attributes(
+                    QueueUrl=self.resources[name], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            if attribute == "Arn" and kind == "AWS::IAM::Role":
+                return self.client("iam").get_role(RoleName=self.resources[name])["Role"]["Arn"]
+            raise ValueError(f"the local stack cannot resolve {name}.{attribute} in a schedule")
+        return {k: self._resolve(v, local) for k, v in value.items()}
 
     @property
     def left_out(self) -> dict[str, str]:
@@ -898,6 +945,52 @@ class Stack:
         self.settle()
         return fired
 
+    def repair_schedules(self) -> list[dict[str, Any]]:
+        """The template's recurring schedules (the repair pass), in their own groups: `reset()` leaves them and
+        `run_schedules` never fires them (moto fires nothing; `run_repair` does what they would)."""
+        scheduler = self.client("scheduler")
+        publish_group = self._schedule_group()
+        found = []
+        for group in scheduler.list_schedule_groups().get("ScheduleGroups", []):
+            name = group["Name"]
+            if name == publish_group or not name.startswith(self.stack_name + "-"):
+                continue
+            for schedule in scheduler.list_schedules(GroupName=name).get("Schedules", []):
+                found.append(scheduler.get_schedule(Name=schedule["Name"], GroupName=name))
+        return found
+
+    def run_repair(self, *, dry_run: bool = False, whole: bool = False) -> dict[str, Any]:
+        """Run the repair pass through the render function, as its schedule does, and return what it found.
+
+        One run covers one slice after the cursor stored in the table and moves that cursor on (what each
+        scheduled run does). `whole`: slices from the start of both buckets until a whole pass is complete,
+        the stored cursor left alone (`pressroom repair --all`); the results are summed, with `runs` counted.
+        `dry_run`: the drift is found and listed, nothing is changed.
+        """
+        from pressroom.events import task_message
+        from pressroom.index import PostsIndex
+
+        sqs = self.client("sqs")
+        url = self.queue_url(self._render_mapping().source)
+        index = PostsIndex(self.client("dynamodb"), self.posts_table)
+        cursor: dict[str, str] | None = {"site": "", "content": ""} if whole else None
+        total: dict[str, Any] = {"dry_run": dry_run, "drift": {}, "total": 0, "repairs": [], "runs": 0,
+                                 "covered": {"site": 0, "content": 0}, "cursor": {}, "wrapped": False}
+        while True:
+            request = uuid.uuid4().hex
+            options: dict[str, Any] = {"request": request, "dry_run": dry_run}
+            if cursor is not None:
+                options["cursor"] = cursor
+            sqs.send_message(QueueUrl=url, MessageBody=task_message("*", "repair", **options))
+            self.settle()
+            result = index.repair_result(request)
+            if result is None:
+                raise RuntimeError(f"the repair task {request} left no result (see the stack's log)")
+            add_repair_result(total, result)
+            if not whole or result["wrapped"]:
+                return total
+            cursor = result["cursor"]
+
     def _delete_schedules(self) -> None:
         group = self._schedule_group()
         if not group:
@@ -905,6 +998,23 @@ class Stack:
         scheduler = self.client("scheduler")
         for schedule in scheduler.list_schedules(GroupName=group).get("Schedules", []):
             scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
+
+
+def add_repair_result(total: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Add one repair run's result to the sum of a pass's runs (`Stack.run_repair`, `pressroom repair --all`)."""
+    from pressroom.publish.repair import MAX_LISTED
+
+    total["runs"] = int(total.get("runs", 0)) + 1
+    total["total"] = int(total.get("total", 0)) + int(result["total"])
+    total["repairs"] = (list(total.get("repairs", [])) + list(result["repairs"]))[:MAX_LISTED]
+    drift = total.setdefault("drift", {})
+    for kind, n in result["drift"].items():
+        drift[kind] = drift.get(kind, 0) + int(n)
+    covered = total.setdefault("covered", {})
+    for bucket, n in result["covered"].items():
+        covered[bucket] = covered.get(bucket, 0) + int(n)
+    total["cursor"], total["wrapped"] = result["cursor"], result["wrapped"]
+    return total
 
 
 _SENDER_ID = "AIDAPRESSROOMLOCALSTACK"
