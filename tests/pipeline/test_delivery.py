@@ -165,11 +165,13 @@ CALLS_BEFORE_THE_CORE = {
 # rename empties a tag), as a newer render may have written it. A delete writes a tombstone (410 Gone) at each
 # of its URLs where it deleted the object: a write for a delete, the site settings the tombstone page is
 # rendered with, a read of who is published at each post URL among them, and a table item per tombstone (the
-# anti-entropy pass finds a missing one by key range).
+# anti-entropy pass finds a missing one by key range). Races add reads, never writes: a read after each write
+# at another post's URL (a tombstone or a retired page: did a post take it meanwhile?), and after any change,
+# one read of the key's state (did another key's change overtake it?).
 CALLS_ADDED_FOR_CONVERGENCE = {
     "publish": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 2},
     "rename": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 3, "s3.HeadObject": 2},
-    "delete": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 5, "s3.PutObject": 3, "s3.HeadObject": 1,
+    "delete": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 8, "s3.PutObject": 3, "s3.HeadObject": 1,
                "dynamodb.PutItem": 3},
 }
 

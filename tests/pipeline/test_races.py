@@ -220,3 +220,21 @@ def test_the_listings_version_grows_with_every_post_change_and_settings_change(s
         step()
         seen.append(index.listings_version())
     assert seen == sorted(set(seen)), seen
+
+
+def test_a_commit_that_read_a_state_before_another_keys_change_to_it_is_refused(stack: Stack) -> None:
+    # given: a key's state, then a displacement that commits it again with the same sequencer
+    from pressroom.index import PostsIndex, SourceState
+
+    index = PostsIndex(stack.client("dynamodb"), stack.posts_table)
+    assert index.commit(SourceState("articles/b.md", sequencer="1", status="published", revision=1),
+                        expected_sequencer=None)
+    assert index.commit(SourceState("articles/b.md", sequencer="1", status="held", revision=2),
+                        expected_sequencer="1", expected_revision=1)
+
+    # when: a delivery of the same event that read revision 1 commits
+    stale = index.commit(SourceState("articles/b.md", sequencer="1", status="published", revision=2),
+                         expected_sequencer="1", expected_revision=1)
+
+    # then
+    assert not stale and index.source("articles/b.md").status == "held"

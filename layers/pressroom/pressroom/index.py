@@ -76,6 +76,9 @@ class SourceState:
     # the sequencer whose effects (pages, redirects, claims, schedule, report) were all carried out; while it
     # differs from `sequencer`, a delivery of the same event carries them out again
     applied: str = ""
+    # grows with every commit of the item, whoever makes it (the key's own deliveries, a displacement, a
+    # release): a delivery that read an older revision cannot commit over what happened since
+    revision: int = 0
     exists: bool = False
 
     @property
@@ -90,6 +93,7 @@ class SourceState:
             "version_id": self.version_id, "etag": self.etag, "errors": self.errors, "winner": self.winner,
             "scheduled_for": self.scheduled_for, "redirects": self.redirects, "retire": self.retire or None,
             "applied": self.applied or None, "tombstones": self.tombstones or None, "story": self.story or None,
+            "revision": self.revision or None,
         })
 
 
@@ -150,7 +154,7 @@ class PostsIndex:
             scheduled_for=str(data.get("scheduled_for", "")), redirects=[str(r) for r in data.get("redirects", [])],
             retire={str(k): [str(v) for v in vs] for k, vs in (data.get("retire") or {}).items()},
             applied=str(data.get("applied", "")), tombstones=[str(t) for t in data.get("tombstones", [])],
-            story=str(data.get("story", "")), exists=True,
+            story=str(data.get("story", "")), revision=int(data.get("revision", 0) or 0), exists=True,
         )
 
     def post(self, slug: str) -> Post | None:
@@ -252,19 +256,25 @@ class PostsIndex:
         return self.commit(state, expected_sequencer=expected_sequencer)
 
     def commit(self, state: SourceState, *, expected_sequencer: str | None, old: Post | None = None,
-               new: Post | None = None) -> bool:
+               new: Post | None = None, expected_revision: int | None = None) -> bool:
         """One transaction: the source's state, and the post moving from `old` to `new` (either may be None).
 
         The condition on the stored sequencer makes a stale or concurrent older event fail instead of
-        overwriting what a newer one wrote. Returns False when the condition failed.
+        overwriting what a newer one wrote; with `expected_revision`, so does any commit made since the state
+        was read (another key's displacement or release). Returns False when a condition failed.
         """
         ops: list[dict[str, Any]] = []
         src = {"Put": {"TableName": self.table, "Item": state.to_item()}}
         if expected_sequencer is None:
             src["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
+        elif expected_revision is None:
             src["Put"]["ConditionExpression"] = "sequencer = :seq"
             src["Put"]["ExpressionAttributeValues"] = to_item({":seq": expected_sequencer})
+        else:
+            revision = "revision = :rev" if expected_revision else "attribute_not_exists(revision)"
+            src["Put"]["ConditionExpression"] = f"sequencer = :seq AND {revision}"
+            src["Put"]["ExpressionAttributeValues"] = to_item(
+                {":seq": expected_sequencer, **({":rev": expected_revision} if expected_revision else {})})
         ops.append(src)
         ops += self._post_ops(old, new)
         if len(ops) > MAX_TRANSACTION_ITEMS:

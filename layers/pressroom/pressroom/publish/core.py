@@ -28,6 +28,7 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     sequencer: str = ""
+    revision: int = 0
 
 
 MAX_PROBLEMS = 50  # per upload: reports and state items stay far below S3's and DynamoDB's limits
@@ -139,7 +140,8 @@ class Plan:
 
     def outcome(self) -> Outcome:
         changed = [urls.post_key(self.post.slug)] if self.post and self.status == Status.PUBLISHED else []
-        return Outcome(self.key, self.status.value, self.url, list(self.problems), changed, self.state.sequencer)
+        return Outcome(self.key, self.status.value, self.url, list(self.problems), changed, self.state.sequencer,
+                       self.state.revision)
 
 
 def _report(state: SourceState, status: Status, url: str, problems: tuple[Problem, ...], now: datetime,

@@ -37,6 +37,7 @@ logger = library_logger("pipeline")
 
 CONFLICT = "conflict"  # another delivery for the same key committed first
 MAX_ATTEMPTS = 5
+MAX_CLAIMANTS = 100  # claims of one slug read at a release (uploads held behind one URL; far more than seen)
 # Time a task needs to be started, and to be written once read, before the function's timeout. A task
 # started later fails alone, with a report on its last delivery, instead of the timeout failing the batch.
 START_RESERVE_MS = 15_000  # more than the costliest upload the bounds allow (benchmarks/worst.py)
@@ -160,7 +161,8 @@ class Publisher:
 
         Two deliveries for one key may run at once. The index commit is a compare-and-set on the stored
         sequencer: the one that loses re-reads and runs again (and stops there when the winner was newer).
-        A page written after a newer version committed is rewritten from the newest version.
+        A page or report written after a newer version (or another key's change to this one) committed is
+        written again from the newest state.
         """
         for _ in range(MAX_ATTEMPTS):
             outcome = self._article_once(event)
@@ -168,7 +170,7 @@ class Publisher:
                 break
         else:
             raise RuntimeError(f"{event.key} kept changing while it was being published; the event will be retried")
-        if outcome is not None and outcome.status == Status.PUBLISHED and self._overtaken(event.key, outcome):
+        if outcome is not None and outcome.status != CONFLICT and self._overtaken(event.key, outcome):
             latest = self.article(ObjectEvent(event.key, "publish"))
             # the page this delivery wrote late is taken back, unless the newest state publishes it again
             kept = latest.changed if latest is not None and latest.status == Status.PUBLISHED else []
@@ -177,8 +179,10 @@ class Publisher:
         return outcome
 
     def _overtaken(self, key: str, outcome: Outcome) -> bool:
-        """Whether a newer version committed while this one's page was being written."""
-        return self.svc.index.source(key).sequencer != outcome.sequencer
+        """Whether a newer version, or another key's change to this one (a displacement), committed while this
+        one's page was being written."""
+        stored = self.svc.index.source(key)
+        return (stored.sequencer, stored.revision) != (outcome.sequencer, outcome.revision)
 
     def _article_once(self, event: ObjectEvent) -> Outcome | None:
         index = self.svc.index
@@ -208,7 +212,7 @@ class Publisher:
                 reading = dated(reading, recovered, site, now=self.config.now())
         self._in_time(WRITE_RESERVE_MS, "write")
         plan = decide(self._known(state, reading, sequencer))
-        return self._apply(plan, expected)
+        return self._apply(plan, expected, state.revision)
 
     def _known(self, state: SourceState, reading: Reading, sequencer: str) -> Known:
         """Read what the decision depends on. A slug is claimed before its claimants are read, so two keys
@@ -251,12 +255,17 @@ class Publisher:
         post = self.svc.index.post(state.slug)
         return post if post and post.source_key == state.key else None
 
-    def _apply(self, plan: Plan, expected: str | None) -> Outcome:
+    def _apply(self, plan: Plan, expected: str | None, read: int) -> Outcome:
         """Carry a plan out: the displacement it needs, the commit, then the site, claims, schedule and report."""
         key, svc = plan.key, self.svc
         if plan.displace is not None:
             self._displace(plan.displace, winner=key)
-        if not svc.index.commit(plan.state, expected_sequencer=expected, old=plan.old_post, new=plan.post):
+        plan.state.revision = read + 1
+        if not svc.index.commit(plan.state, expected_sequencer=expected, old=plan.old_post, new=plan.post,
+                                expected_revision=read if expected is not None else None):
+            return Outcome(key, CONFLICT)
+        if plan.status == Status.HELD and svc.index.claimants(plan.state.slug, 1)[:1] != [plan.state.winner]:
+            # the owner it is held behind released the slug after it was read: decide again
             return Outcome(key, CONFLICT)
         page_key = ""
         if plan.status == Status.PUBLISHED and plan.post is not None and plan.article is not None:
@@ -269,6 +278,7 @@ class Publisher:
             for redirect_key in plan.redirects:
                 svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url),
                                     extra_metadata={REDIRECT_META: plan.post.url})
+                self._hand_back(redirect_key, key)
         self._retire_pages(plan.retire_pages, key, except_key=page_key)
         self._drop_redirects(plan.retire_redirects, except_key=page_key)
         self._write_tombstones(plan.tombstones, key)
@@ -305,6 +315,19 @@ class Publisher:
             post = self.svc.index.post(slug) if slug is not None and key != except_key else None
             if key != except_key and (post is None or post.source_key == owner):
                 self.svc.site_bucket.delete(key)
+                self._hand_back(key, owner)
+
+    def _hand_back(self, key: str, owner: str) -> None:
+        """After `owner` wrote or deleted something at a post's URL other than its own page: if another key
+        published there since the check before the write, that key's page is written again.
+
+        A post commits before it writes its page. So either its page write comes after this write (and wins),
+        or its commit came before this read, which then finds it: the last word is always the post's."""
+        slug = urls.slug_of_post_key(key)
+        post = self.svc.index.post(slug) if slug is not None else None
+        if post is not None and post.source_key != owner:
+            logger.info("URL taken back by its post", extra={"key": post.source_key, "url": post.url, "by": owner})
+            self.article(ObjectEvent(post.source_key, "publish"))
 
     def _redirect_owner_told(self, target: str, key: str) -> None:
         """A post took its URL from another article's redirect (an alias or an old slug): that article is
@@ -327,6 +350,7 @@ class Publisher:
                 self.svc.site_bucket.put(render.tombstone_page(self.theme, site, key),
                                          extra_metadata={TOMBSTONE_META: TOMBSTONE_STATUS})
                 self.svc.index.keep_tombstone(key, owner)
+                self._hand_back(key, owner)
 
     def _stories(self, plan: Plan) -> None:
         """Keep the key's `id:` claim; when its post was deleted, hand its URLs to the story's other uploads."""
@@ -337,8 +361,10 @@ class Publisher:
             index.release_story(plan.story_release, plan.key)
         if plan.story_gone:
             index.claim_story(plan.story_gone, plan.key, gone=list(plan.tombstones))
+            # every other upload of the story, published or still on its way (it may have read the claims
+            # before this one was marked gone): published again, it takes the URLs over as redirects
             for other in index.story_claims(plan.story_gone):
-                if other != plan.key and index.source(other).status == Status.PUBLISHED:
+                if other != plan.key and index.source(other).status != Status.DELETED:
                     logger.info("story moved", extra={"key": other, "from": plan.key, "story": plan.story_gone})
                     self.article(ObjectEvent(other, "publish"))
 
@@ -363,12 +389,18 @@ class Publisher:
         plan = displaced(held, occupant, winner, self.config.now())
         # the report first: once the commit is done, a retry no longer finds this occupant to tell
         self.svc.content.put_report(plan.key, plan.report or {})
-        index.commit(plan.state, expected_sequencer=held.sequencer if held.exists else None, old=occupant, new=None)
+        plan.state.revision = held.revision + 1
+        if not index.commit(plan.state, expected_sequencer=held.sequencer if held.exists else None, old=occupant,
+                            new=None, expected_revision=held.revision if held.exists else None):
+            # it changed since it was read (edited, deleted, displaced already): the report just written may
+            # not be its own any more, so it decides again from what it is now
+            self.article(ObjectEvent(held.key, "publish"))
 
     def _release(self, slug: str, key: str) -> None:
         index = self.svc.index
         index.release(slug, key)
-        waiting = next_claimant(index.claimants(slug, 1), key)
+        claimants = index.claimants(slug, MAX_CLAIMANTS)
+        waiting = next_claimant(claimants, key)
         if waiting:
             held = index.source(waiting)
             # held with the URL free, or published by an earlier attempt of this release that failed part-way
@@ -376,6 +408,11 @@ class Publisher:
                     held.status == Status.PUBLISHED and held.slug == slug and held.applied != held.sequencer):
                 logger.info("releasing held article", extra={"key": waiting, "slug": slug})
                 self.article(ObjectEvent(waiting, "publish"))
+        for other in claimants[1:]:
+            # a held article that still names this key as the URL's owner (it read the claims before this
+            # release) decides again, so its report names the owner there is now
+            if other != key and index.source(other).winner == key:
+                self.article(ObjectEvent(other, "publish"))
 
     def _drop_redirects(self, keys: Any, *, except_key: str = "") -> None:
         """Remove redirect objects this upload owned, unless something else has been published there since."""
