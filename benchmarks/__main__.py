@@ -1,5 +1,5 @@
 """`python -m benchmarks`: render cost, the worst uploads, a publish by site size, a build, builds beside Hugo and
-Pelican, dev servers, concurrent invocations interleaved."""
+Pelican, dev servers, concurrent invocations interleaved, a failure at every AWS call."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from benchmarks.sidebyside import bench_side_by_side
 from benchmarks.worst import bench_worst
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("render", "worst", "publish", "build", "compare", "dev", "interleavings")
+SECTIONS = ("render", "worst", "publish", "build", "compare", "dev", "interleavings", "faults")
 
 
 def bench_render(count: int) -> dict[str, float]:
@@ -162,6 +162,23 @@ def bench_interleavings(walks: int) -> None:
                 print(f"  diverged: {walk.schedule}")
 
 
+def bench_faults() -> None:
+    """Every scenario of tests/pipeline/test_faults.py with a failure at every AWS call, before it takes effect
+    and after (the tests fail a sample): prints the calls, the faulty runs and those that did not converge."""
+    from pressroom.local import Stack
+    from tests.conftest import NOW as TEST_NOW
+    from tests.pipeline.test_faults import SCENARIOS, wrong_calls
+
+    with Stack(root=ROOT, now=TEST_NOW) as stack:
+        for name in sorted(SCENARIOS):
+            started = time.perf_counter()
+            calls, runs, wrong = wrong_calls(stack, name, every=True)
+            print(f"faults: {name}: {calls} calls, {runs} faulty runs, {len(wrong)} did not converge "
+                  f"({time.perf_counter() - started:.1f} s)", flush=True)
+            for at, side, fired in wrong[:3]:
+                print(f"  wrong: call {at} ({fired}) failed {side} it took effect")
+
+
 def sizes(text: str) -> list[int]:
     """The --sizes option: comma-separated article counts."""
     try:
@@ -208,6 +225,8 @@ def main() -> None:
     if "interleavings" in only:
         # PRESSROOM_INTERLEAVINGS sets the seeded walks a scenario, as for the test
         bench_interleavings(int(os.environ.get("PRESSROOM_INTERLEAVINGS", "") or (10 if args.quick else 100)))
+    if "faults" in only:
+        bench_faults()
     print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
 

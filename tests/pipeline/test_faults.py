@@ -4,6 +4,7 @@ exactly where a clean run ends: the same site, the same table, the same reports,
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -183,10 +184,22 @@ def _run(stack: Stack, setup: Step | Snapshot, change: Step, fault: Fault | None
     return observed(stack)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_one_failure_at_any_call_converges_to_the_clean_run(stack: Stack, name: str) -> None:
-    # given: the scenario run cleanly, and the number of AWS calls its change makes
+# Faulty runs a scenario gets in the tests: a sample of its calls, evenly spread over the whole change, failed
+# before and after in turn. `make bench` (section faults) and PRESSROOM_FAULTS=all fail every call both ways.
+SAMPLE = 24
+
+
+def faulty_calls(calls: int, *, every: bool) -> list[tuple[int, bool]]:
+    """The (call, after) faults to inject into a change of `calls` AWS calls."""
+    if every:
+        return [(at, after) for at in range(1, calls + 1) for after in (False, True)]
+    stride = max(1, -(-calls // SAMPLE))
+    return [(at, n % 2 == 1) for n, at in enumerate(range(1, calls + 1, stride))]
+
+
+def wrong_calls(stack: Stack, name: str, *, every: bool) -> tuple[int, int, list[tuple[int, str, str]]]:
+    """Run scenario `name` once cleanly, then once per injected fault: (calls, runs, the faults whose retry
+    did not end where the clean run did)."""
     setup_step, change = SCENARIOS[name]
     stack.reset()
     setup_step(stack)
@@ -196,19 +209,35 @@ def test_one_failure_at_any_call_converges_to_the_clean_run(stack: Stack, name: 
     calls = counter.calls
     assert calls > 5
     assert _run(stack, setup_step, change) == expected  # the snapshot starts runs where the setup leaves them
-
-    # when: one failure at each call, before the call takes effect and after it
     wrong = []
-    for at in range(1, calls + 1):
-        for after in (False, True):
-            fault = Fault(at=at, after=after)
-            state = _run(stack, setup, change, fault)
-            if state != expected:
-                wrong.append((at, "after" if after else "before", fault.fired))
+    faults = faulty_calls(calls, every=every)
+    for at, after in faults:
+        fault = Fault(at=at, after=after)
+        if _run(stack, setup, change, fault) != expected:
+            wrong.append((at, "after" if after else "before", fault.fired))
+    return calls, len(faults), wrong
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_one_failure_at_any_call_converges_to_the_clean_run(stack: Stack, name: str) -> None:
+    # given / when: the scenario run cleanly, then with one failure at each sampled call, before the call
+    # takes effect and after it
+    calls, runs, wrong = wrong_calls(stack, name, every=os.environ.get("PRESSROOM_FAULTS") == "all")
 
     # then: every retry ended where the clean run did, and nothing was dead-lettered
+    assert runs >= min(calls, SAMPLE) // 2
     assert wrong == []
     assert stack.dead_letters == []
+
+
+def test_the_sample_of_faults_spreads_over_the_change_and_both_sides() -> None:
+    for calls in (3, 12, 48, 97):
+        sample = faulty_calls(calls, every=False)
+        ats = [at for at, _ in sample]
+        assert len(sample) <= SAMPLE and ats[0] == 1 and ats[-1] > calls - calls // SAMPLE - 2
+        assert {after for _, after in sample} == {False, True}
+    assert len(faulty_calls(48, every=True)) == 96
 
 
 # --- mutants the tests above must kill --------------------------------------------------------------------
