@@ -75,3 +75,18 @@ def whole_state(stack: Stack) -> tuple[Any, ...]:
 
 def links_in(html: bytes) -> set[str]:
     return set(re.findall(r'href="(/posts/[^"]+)"', html.decode()))
+
+
+def counts_match_entries(stack: Stack) -> None:
+    """Every month and tag-year counter equals the number of listing entries it counts."""
+    from collections import Counter
+
+    table = table_state(stack)
+    entries: Counter[str] = Counter()
+    for (pk, _sk), item in table.items():
+        if pk.startswith("MONTH#"):
+            entries[pk] += 1
+        elif pk.startswith("TAG#"):
+            entries[f"TAGYEAR#{pk[4:]}#{item['date'][:4]}"] += 1
+    counted = {sk: int(item["n"]) for (pk, sk), item in table.items() if pk == "COUNT" and int(item["n"])}
+    assert counted == {name: n for name, n in entries.items() if n}

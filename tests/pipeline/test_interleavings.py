@@ -12,7 +12,6 @@ import copy
 import itertools
 import os
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 
 from pressroom.local import Stack, _matches_filters
 from tests.conftest import article
-from tests.pipeline.helpers import table_state
+from tests.pipeline.helpers import counts_match_entries
 from tests.pipeline.interleave import Actor, Chooser, Interleaver, Preempt, Priorities, RandomWalk, Walk
 from tests.pipeline.test_faults import observed
 
@@ -55,19 +54,6 @@ def _upload_all(*uploads: Change) -> Callable[[Stack], None]:
                 stack.upload(key, body)
 
     return run
-
-
-def _counts_match_entries(stack: Stack) -> None:
-    """Every month and tag-year counter equals the number of listing entries it counts."""
-    table = table_state(stack)
-    entries: Counter[str] = Counter()
-    for (pk, _sk), item in table.items():
-        if pk.startswith("MONTH#"):
-            entries[pk] += 1
-        elif pk.startswith("TAG#"):
-            entries[f"TAGYEAR#{pk[4:]}#{item['date'][:4]}"] += 1
-    counted = {sk: int(item["n"]) for (pk, sk), item in table.items() if pk == "COUNT" and int(item["n"])}
-    assert counted == {name: n for name, n in entries.items() if n}
 
 
 def _published(key: str, slug: str, title: str) -> Callable[[Stack], None]:
@@ -116,7 +102,7 @@ SCENARIOS: dict[str, Scenario] = {
         setup=_upload_all(("articles/b.md", article("B", "2026-03-04", slug="same", tags=["port"]))),
         changes=(("articles/b.md", article("B, edited", "2026-02-04", slug="same", tags=["council"])),
                  ("articles/a.md", article("A", "2026-03-05", slug="same", tags=["port"]))),
-        check=_both(_counts_match_entries, _published("articles/a.md", "same", "A")),
+        check=_both(counts_match_entries, _published("articles/a.md", "same", "A")),
     ),
     # 4. two listing invocations race an edit moving the only January post to February, under a new tag:
     # after quiescence every listing page is the render of the final table (January's pages are gone)
@@ -125,7 +111,7 @@ SCENARIOS: dict[str, Scenario] = {
                           ("articles/y.md", article("Y", "2026-01-20", tags=["council"]))),
         changes=(("articles/y.md", article("Y, moved", "2026-02-20", tags=["weather"])),),
         index=("stream", "listing task"),
-        check=_counts_match_entries,
+        check=counts_match_entries,
     ),
     # 5. A owns the slug, B waits; A is deleted while B is re-uploaded: B is released, with its new version
     "owner deleted while the held article is re-uploaded": Scenario(
@@ -133,7 +119,7 @@ SCENARIOS: dict[str, Scenario] = {
                           ("articles/b.md", article("B", "2026-03-05", slug="same", tags=["port"]))),
         changes=(("articles/a.md", None),
                  ("articles/b.md", article("B, edited", "2026-03-06", slug="same", tags=["council"]))),
-        check=_both(_counts_match_entries, _published("articles/b.md", "same", "B, edited")),
+        check=_both(counts_match_entries, _published("articles/b.md", "same", "B, edited")),
     ),
     # 5b. the same, with a third key that sorts first arriving at the slug: displacement and release at once
     "owner deleted, held article re-uploaded, a first-sorting key arrives": Scenario(
@@ -142,7 +128,7 @@ SCENARIOS: dict[str, Scenario] = {
         changes=(("articles/a.md", None),
                  ("articles/b.md", article("B, edited", "2026-03-06", slug="same", tags=["council"])),
                  ("articles/0.md", article("Zero", "2026-03-07", slug="same", tags=["weather"]))),
-        check=_both(_counts_match_entries, _published("articles/0.md", "same", "Zero")),
+        check=_both(counts_match_entries, _published("articles/0.md", "same", "Zero")),
     ),
     # 5c. a key that sorts first takes the URL while its owner is deleted: its page stays online
     "owner deleted while a first-sorting key takes its URL": Scenario(

@@ -5,7 +5,6 @@ end state against the table."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -13,21 +12,8 @@ import pytest
 
 from pressroom.local import Stack
 from tests.conftest import article
-from tests.pipeline.helpers import table_state
+from tests.pipeline.helpers import counts_match_entries, table_state
 from tests.pipeline.test_faults import _whole
-
-
-def _counts_match_entries(stack: Stack) -> None:
-    """Every month and tag-year counter equals the number of listing entries it counts."""
-    table = table_state(stack)
-    entries: Counter[str] = Counter()
-    for (pk, _sk), item in table.items():
-        if pk.startswith("MONTH#"):
-            entries[pk] += 1
-        elif pk.startswith("TAG#"):
-            entries[f"TAGYEAR#{pk[4:]}#{item['date'][:4]}"] += 1
-    counted = {sk: int(item["n"]) for (pk, sk), item in table.items() if pk == "COUNT" and int(item["n"])}
-    assert counted == {name: n for name, n in entries.items() if n}
 
 
 def _before_commit(monkeypatch: pytest.MonkeyPatch, key: str, other: Callable[[], None]) -> list[str]:
@@ -65,7 +51,7 @@ def test_a_displacement_during_an_edit_leaves_every_counter_equal_to_its_entries
     assert stack.report("articles/a.md")["status"] == "published"
     assert stack.report("articles/b.md")["status"] == "held"
     assert b"<h1>A</h1>" in (stack.site_object("posts/same/index.html") or b"")
-    _counts_match_entries(stack)
+    counts_match_entries(stack)
     assert stack.site_object("archive/2026/03/index.html") is not None
     assert stack.site_object("archive/2026/02/index.html") is None
 
@@ -89,7 +75,7 @@ def test_a_displacement_during_a_rename_removes_neither_post(stack: Stack, monke
     table = table_state(stack)
     assert table[("POST#same", "POST")]["source_key"] == "articles/a.md"
     assert table[("POST#moved", "POST")]["source_key"] == "articles/b.md"
-    _counts_match_entries(stack)
+    counts_match_entries(stack)
 
 
 def test_two_edits_of_one_post_and_a_displacement_keep_counters_exact(stack: Stack) -> None:
@@ -101,7 +87,7 @@ def test_two_edits_of_one_post_and_a_displacement_keep_counters_exact(stack: Sta
 
     # then
     assert stack.report("articles/b.md")["status"] == "published"
-    _counts_match_entries(stack)
+    counts_match_entries(stack)
     assert stack.site_object("archive/2026/03/index.html") is None
 
 
