@@ -206,7 +206,9 @@ def test_a_repair_emits_the_metric_the_drift_alarm_watches(stack: Stack) -> None
 
     # then: the render function's embedded metric is the one the alarm names, namespace and dimensions included
     lines = [json.loads(line) for line in stack.log.getvalue().splitlines() if line.startswith("{")]
-    (emitted,) = [line for line in lines if "DriftRepaired" in line]
+    (emitted,) = [line for line in lines if "DriftRepaired" in line and "kind" not in line]
+    by_kind = {line["kind"]: line["DriftRepaired"] for line in lines if "DriftRepaired" in line and "kind" in line}
+    assert by_kind == {kind: [float(n)] for kind, n in found["drift"].items()}
     (directive,) = emitted["_aws"]["CloudWatchMetrics"]
     (alarm,) = [r["Properties"] for r in load_template()["Resources"].values()
                 if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["MetricName"] == "DriftRepaired"]

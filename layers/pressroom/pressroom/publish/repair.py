@@ -103,10 +103,25 @@ class Reconciler:
         if cursor is None and not self.dry_run:
             self._store_cursor(stored, site_next, content_next, len(site_keys) + len(content_keys))
         if self.result.drift and not self.dry_run:
-            self.publisher.metrics.add_metric(name="DriftRepaired", unit="Count", value=len(self.result.drift))
+            self._tell_metrics()
         logger.info("repair pass", extra={"dry_run": self.dry_run, "drift": self.result.counts,
                                           "covered": self.result.covered, "wrapped": self.result.wrapped})
         return self.result
+
+    def _tell_metrics(self) -> None:
+        """DriftRepaired: the total (what the alarm watches), and one more datum per kind, with a `kind`
+        dimension, where the function emits Powertools metrics."""
+        metrics = self.publisher.metrics
+        metrics.add_metric(name="DriftRepaired", unit="Count", value=len(self.result.drift))
+        namespace = getattr(metrics, "namespace", None)
+        if not namespace:
+            return  # the CLI's offline tools: no metrics
+        from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+        for kind, count in self.result.counts.items():
+            with single_metric(name="DriftRepaired", unit=MetricUnit.Count, value=count, namespace=namespace,
+                               default_dimensions={"kind": kind}):
+                pass
 
     def _found(self, kind: str, key: str, repair: str) -> bool:
         """Record one drift; True when it is to be repaired now (not a dry run)."""
