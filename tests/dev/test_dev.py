@@ -16,7 +16,7 @@ import boto3
 import pytest
 from rich.console import Console
 
-from pressroom.cli.dev import DevSession, FolderWatcher, fire_due_schedules
+from pressroom.cli.dev import DevSession, FolderWatcher, RepairPass, fire_due_schedules
 from pressroom.publish.status import Status
 from tests.conftest import article
 from tests.dev.running import pressroom_dev
@@ -67,6 +67,39 @@ def test_the_folder_is_published_and_previewed(session: tuple[DevSession, Path, 
     assert get(dev.preview_url + "posts/ferry-timetable/")[0] == 200
     # a folder loaded at start is summed up in one line, not a line per file
     assert re.search(r"loaded .*: 7 published, 0 rejected, 0 held, 0 draft, 0 scheduled in [0-9.]+ s", output.getvalue())
+    assert "articles/ferry-timetable.md →" not in output.getvalue()
+
+
+def test_a_repair_pass_runs_after_loading_and_finds_a_clean_load_clean(
+        session: tuple[DevSession, Path, io.StringIO]) -> None:
+    dev, _, output = session
+    assert dev.repair is not None
+    assert dev.repair.done.wait(60), "the repair pass did not end"
+    result = dev.repair.result
+    assert result is not None and result["wrapped"] and result["total"] == 0, result
+    assert result["covered"]["site"] > 0 and result["covered"]["content"] > 0
+    assert "repaired" not in output.getvalue()  # a line only when there was drift
+
+
+def test_a_repair_pass_heals_a_local_bucket_edited_by_hand(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    # given: a page deleted and an orphan written with the AWS API, whose events the pipeline never sees
+    dev, _, output = session
+    stack = dev.stack
+    assert stack is not None
+    s3 = stack.client("s3")
+    s3.delete_object(Bucket=stack.site_bucket, Key="posts/ferry-timetable/index.html")
+    s3.put_object(Bucket=stack.site_bucket, Key="posts/nobody/index.html", Body=b"<h1>Nobody</h1>",
+                  Metadata={"content-sha256": "0" * 64})
+
+    # when: a pass, as the session runs one after loading (its tasks delivered by the session's delivery)
+    repair = RepairPass(stack, dev.console).start()
+    assert repair.done.wait(60), "the repair pass did not end"
+
+    # then: the site is whole again, and the terminal has one line saying so
+    assert get(dev.preview_url + "posts/ferry-timetable/")[0] == 200
+    assert stack.site_object("posts/nobody/index.html") is None
+    lines = [line for line in output.getvalue().splitlines() if line.startswith("repaired")]
+    assert len(lines) == 1 and "missing page" in lines[0] and "orphan page" in lines[0], lines
     assert "articles/ferry-timetable.md →" not in output.getvalue()
 
 

@@ -216,3 +216,20 @@ def test_a_repair_emits_the_metric_the_drift_alarm_watches(stack: Stack) -> None
     assert directive["Dimensions"] == [[d["Name"] for d in alarm["Dimensions"]]]
     assert [emitted[d["Name"]] for d in alarm["Dimensions"]] == [d["Value"] for d in alarm["Dimensions"]]
     assert emitted["DriftRepaired"] == [float(found["total"])] and found["total"] > 0
+
+
+def test_a_whole_pass_walks_each_bucket_once_whatever_their_sizes(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: slices of 4 keys, and a site bucket with many more keys than the content bucket
+    from pressroom.publish import repair as repair_module
+
+    monkeypatch.setattr(repair_module, "MIN_SLICE", 4)
+    _site(stack)
+    site, content = len(stack.site_keys()), len(stack._keys(stack.content_bucket))
+    assert site > content + 8
+
+    # when
+    found = stack.run_repair(whole=True, dry_run=True)
+
+    # then: every key looked at once, in as many runs as the bigger bucket needs
+    assert found["wrapped"] and found["covered"] == {"site": site, "content": content}
+    assert -(-site // 4) <= found["runs"] <= -(-site // 4) + 1

@@ -240,17 +240,21 @@ class ReportPrinter:
         self.console = console
         self.base = preview_url.rstrip("/")
         self.lock = threading.Lock()
+        self._known: dict[str, dict[str, Any] | None] = {}  # content key -> its report as last taken in
 
     def sync(self) -> None:
         """Take in the current reports without printing them (a bulk load prints its own summary)."""
         with self.lock:
-            self.book.refresh()
+            for change in self.book.refresh():
+                self._known[change.key] = change.report
 
     def __call__(self) -> list[Change]:
         with self.lock:
             changes = self.book.refresh()
             for change in changes:
-                self.console.print(self.line(change), highlight=False)
+                before, self._known[change.key] = self._known.get(change.key), change.report
+                if not _same_outcome(before, change.report):
+                    self.console.print(self.line(change), highlight=False)
             return changes
 
     def line(self, change: Change) -> str:
@@ -269,6 +273,58 @@ class ReportPrinter:
         if status == Status.SCHEDULED:
             return f"[cyan]scheduled[/cyan]  {change.key}: published at {report.get('scheduled_for', '?')} → {url}"
         return f"[green]{status:<10}[/green] {change.key} → {url}" + (f" [yellow]({warnings})[/yellow]" if warnings else "")
+
+
+class RepairPass:
+    """One whole repair pass over the local stack, in the background, so that a bucket edited by hand heals.
+
+    The pass's tasks go through the render queue and are delivered by the session's delivery, so a reload
+    (which pauses delivery) never runs beside a slice. One line is printed, and only when drift was found.
+    """
+
+    def __init__(self, stack: Stack, console: Any, *, errors: IO[str] | None = None) -> None:
+        self.stack = stack
+        self.console = console
+        self.errors = errors or sys.stderr
+        self.result: dict[str, Any] | None = None
+        self.done = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._run, name="pressroom-repair", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            result = self.stack.run_repair(whole=True, settle=False, cancelled=self._stop.is_set)
+        except Exception:  # noqa: BLE001 - a failed pass must not end the session
+            if not self._stop.is_set():
+                traceback.print_exc(file=self.errors)
+            return
+        finally:
+            self.done.set()
+        self.result = result
+        if result["total"] and not self._stop.is_set():
+            kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result["drift"].items()))
+            self.console.print(f"[yellow]repaired[/yellow]   {result['total']} drift between the local site and "
+                               f"its index ({kinds}); `pressroom repair --stack {self.stack.stack_name} --all "
+                               "--dry-run` lists such drift")
+
+
+def _same_outcome(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+    """Whether a new report only says again what the last one said (the same upload published again, by a
+    repair pass for example): nothing for the terminal."""
+    if before is None or after is None:
+        return False
+    return {k: v for k, v in before.items() if k != "time"} == {k: v for k, v in after.items() if k != "time"}
 
 
 class ChangeGate:
@@ -317,6 +373,7 @@ class DevSession:
         self.theme: ThemeReloader | None = None
         self.watches: list[Watch] = []
         self.printer: ReportPrinter | None = None
+        self.repair: RepairPass | None = None
 
     @property
     def preview_url(self) -> str:
@@ -341,6 +398,8 @@ class DevSession:
             self.load()
             self.server.start()  # the preview answers once the folder is loaded
             self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
+            # after the preview is up: a whole pass costs a few reads per key, as long as a load at 2,000 articles
+            self.repair = RepairPass(self.stack, self.console).start()
             gate.open(self.apply)
             if self.watch:
                 self.theme = ThemeReloader(self, self.console)
@@ -434,13 +493,13 @@ class DevSession:
             return self.load(again=True)
 
     def stop(self) -> None:
-        for part in (*self.watches, self.delivery, self.server):
+        for part in (*self.watches, self.repair, self.delivery, self.server):
             if part is not None:
                 part.stop()
         if self.stack is not None:
             self.stack.stop()
         self.watches = []
-        self.theme = self.watcher = self.delivery = self.server = self.stack = None
+        self.theme = self.watcher = self.delivery = self.server = self.stack = self.repair = None
 
     def __enter__(self) -> Self:
         return self.start()

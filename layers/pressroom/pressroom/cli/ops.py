@@ -289,7 +289,7 @@ def repair(stack_name: str, whole: bool, dry_run: bool, timeout: float) -> None:
     """
     from rich.console import Console
 
-    from pressroom.local import add_repair_result
+    from pressroom.local import add_repair_result, next_repair_cursor
 
     out, err = _stdout(), Console(stderr=True, highlight=False)
     svc = find_stack(stack_name).services()
@@ -308,9 +308,10 @@ def repair(stack_name: str, whole: bool, dry_run: bool, timeout: float) -> None:
         covered = total["covered"]
         err.print(f"run {total['runs']}: {covered.get('site', 0)} site and {covered.get('content', 0)} content "
                   f"key(s) checked, {total['total']} drift so far")
-        if not whole or result["wrapped"]:
+        cursor = next_repair_cursor(result) if whole else None
+        if cursor is None:
+            total["wrapped"] = whole
             break
-        cursor = result["cursor"]
     _print_drift(out, total, dry_run)
     sys.exit(EXIT_REJECTED if dry_run and total["total"] else EXIT_OK)
 

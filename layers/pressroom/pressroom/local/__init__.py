@@ -959,13 +959,16 @@ class Stack:
                 found.append(scheduler.get_schedule(Name=schedule["Name"], GroupName=name))
         return found
 
-    def run_repair(self, *, dry_run: bool = False, whole: bool = False) -> dict[str, Any]:
+    def run_repair(self, *, dry_run: bool = False, whole: bool = False, settle: bool = True,
+                   cancelled: Callable[[], bool] | None = None) -> dict[str, Any]:
         """Run the repair pass through the render function, as its schedule does, and return what it found.
 
         One run covers one slice after the cursor stored in the table and moves that cursor on (what each
         scheduled run does). `whole`: slices from the start of both buckets until a whole pass is complete,
         the stored cursor left alone (`pressroom repair --all`); the results are summed, with `runs` counted.
-        `dry_run`: the drift is found and listed, nothing is changed.
+        `dry_run`: the drift is found and listed, nothing is changed. `settle` False: each task is left on the
+        render queue for whoever delivers the stack's events (`pressroom dev`'s delivery) and its result
+        waited for. `cancelled` is asked between runs: when it says so, the pass ends there (`wrapped` False).
         """
         from pressroom.events import task_message
         from pressroom.index import PostsIndex
@@ -976,20 +979,28 @@ class Stack:
         cursor: dict[str, str] | None = {"site": "", "content": ""} if whole else None
         total: dict[str, Any] = {"dry_run": dry_run, "drift": {}, "total": 0, "repairs": [], "runs": 0,
                                  "covered": {"site": 0, "content": 0}, "cursor": {}, "wrapped": False}
+        stop = cancelled or (lambda: False)
         while True:
             request = uuid.uuid4().hex
             options: dict[str, Any] = {"request": request, "dry_run": dry_run}
             if cursor is not None:
                 options["cursor"] = cursor
             sqs.send_message(QueueUrl=url, MessageBody=task_message("*", "repair", **options))
-            self.settle()
+            if settle:
+                self.settle()
             result = index.repair_result(request)
+            while result is None and not settle and not stop():
+                time.sleep(0.05)
+                result = index.repair_result(request)
             if result is None:
+                if stop():
+                    return total
                 raise RuntimeError(f"the repair task {request} left no result (see the stack's log)")
             add_repair_result(total, result)
-            if not whole or result["wrapped"]:
+            cursor = next_repair_cursor(result) if whole else None
+            if cursor is None or stop():
+                total["wrapped"] = whole and cursor is None
                 return total
-            cursor = result["cursor"]
 
     def _delete_schedules(self) -> None:
         group = self._schedule_group()
@@ -998,6 +1009,18 @@ class Stack:
         scheduler = self.client("scheduler")
         for schedule in scheduler.list_schedules(GroupName=group).get("Schedules", []):
             scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
+
+
+# Past every key: the cursor of a bucket a whole pass has walked to its end. A run's result gives "" for such a
+# bucket, which the next run would read as "from the start": with buckets of different sizes, a pass that
+# followed it would walk the smaller one again and again, and end only when both happened to end together.
+WALKED = "\U0010ffff"
+
+
+def next_repair_cursor(result: dict[str, Any]) -> dict[str, str] | None:
+    """Where the next run of a whole pass starts after `result`; None when both buckets are walked."""
+    following = {bucket: str(result["cursor"].get(bucket, "")) or WALKED for bucket in ("site", "content")}
+    return None if all(after == WALKED for after in following.values()) else following
 
 
 def add_repair_result(total: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
