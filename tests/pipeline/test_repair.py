@@ -132,6 +132,40 @@ def test_successive_scheduled_runs_cover_every_key(stack: Stack, monkeypatch: py
     assert runs <= max(len(site_keys), len(content_keys)) // 4 + 2
 
 
+def test_a_pass_of_scheduled_runs_walks_each_bucket_once_whatever_their_sizes(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: slices of 4 keys, a content bucket much smaller than the site bucket
+    from pressroom.publish import repair as repair_module
+
+    monkeypatch.setattr(repair_module, "MIN_SLICE", 4)
+    stack.upload("articles/a.md", article("A", "2026-03-02", tags=["port", "council", "weather"]))
+    looked: dict[str, list[str]] = {"site": [], "content": []}
+    real_slice = repair_module.Reconciler._slice
+
+    def slice_(self: Any, bucket: str, after: str, size: int) -> Any:
+        keys, following = real_slice(self, bucket, after, size)
+        looked["site" if bucket == stack.site_bucket else "content"] += [k for k, _ in keys]
+        return keys, following
+
+    monkeypatch.setattr(repair_module.Reconciler, "_slice", slice_)
+    assert len(stack.site_keys()) > 3 * len(stack._keys(stack.content_bucket))
+
+    # when: scheduled runs until the stored cursor starts a new pass
+    stack.run_repair()
+    runs = 1
+    while looked["site"][-1:] != [max(stack.site_keys())]:
+        stack.run_repair()
+        runs += 1
+        assert runs <= 40
+
+    # then: each key of each bucket was looked at once in the pass, and the next run starts both over
+    assert sorted(looked["site"]) == sorted(stack.site_keys())
+    assert sorted(looked["content"]) == sorted(stack._keys(stack.content_bucket))
+    before = len(looked["content"])
+    stack.run_repair()
+    assert looked["content"][before:][:1] == [min(stack._keys(stack.content_bucket))]
+
+
 # --- the schedule ---------------------------------------------------------------------------------------------
 
 

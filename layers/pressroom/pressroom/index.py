@@ -362,9 +362,14 @@ class PostsIndex:
             "pk": "REPAIR", "sk": f"RUN#{request}", "result": json.dumps(result, sort_keys=True), "time": when}))
 
     def repair_result(self, request: str) -> dict[str, Any] | None:
-        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": "REPAIR", "sk": f"RUN#{request}"}),
-                                ConsistentRead=True).get("Item")
-        return json.loads(str(from_item(item)["result"])) if item else None
+        """A requested repair run's result, once it is there (None before); read once, it is removed, so the
+        table keeps no result nobody waits for."""
+        key = to_item({"pk": "REPAIR", "sk": f"RUN#{request}"})
+        item = self.db.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        self.db.delete_item(TableName=self.table, Key=key)
+        return json.loads(str(from_item(item)["result"]))
 
     # --- full rebuilds ---------------------------------------------------------------------------------
 

@@ -119,7 +119,7 @@ class SiteBucket:
         self.written: list[str] = []
         self.deleted: list[str] = []
 
-    def _stored_metadata(self, key: str) -> dict[str, str] | None:
+    def stored_metadata(self, key: str) -> dict[str, str] | None:
         """The user metadata of a stored object (None when there is no object)."""
         try:
             head = self.s3.head_object(Bucket=self.bucket, Key=key)
@@ -131,7 +131,7 @@ class SiteBucket:
 
     def _metadata(self, key: str, name: str) -> str | None:
         """One user-metadata value of a stored object (None when the object or the value is missing)."""
-        return (self._stored_metadata(key) or {}).get(name)
+        return (self.stored_metadata(key) or {}).get(name)
 
     @staticmethod
     def _newer(stored: dict[str, str] | None, version: int | None) -> bool:
@@ -165,7 +165,7 @@ class SiteBucket:
                  version: int | None = None) -> tuple[bool, dict[str, str] | None]:
         """`put`, also returning the user metadata of the object that was there (None when there was none)."""
         metadata = self.metadata_for(page, extra_metadata)
-        stored = self._stored_metadata(page.key)
+        stored = self.stored_metadata(page.key)
         if (stored or {}).get(DIGEST_META) == metadata[DIGEST_META] or self._newer(stored, version):
             return False, stored
         if version is not None:
@@ -182,7 +182,7 @@ class SiteBucket:
 
     def delete(self, key: str, *, version: int | None = None) -> None:
         """Delete `key`; with a listings `version`, not when a listing page rendered from a newer one is there."""
-        if version is not None and self._newer(self._stored_metadata(key), version):
+        if version is not None and self._newer(self.stored_metadata(key), version):
             return
         self.s3.delete_object(Bucket=self.bucket, Key=key)
         self.deleted.append(key)

@@ -1011,14 +1011,10 @@ class Stack:
             scheduler.delete_schedule(Name=schedule["Name"], GroupName=group)
 
 
-# Past every key: the cursor of a bucket a whole pass has walked to its end. A run's result gives "" for such a
-# bucket, which the next run would read as "from the start": with buckets of different sizes, a pass that
-# followed it would walk the smaller one again and again, and end only when both happened to end together.
-WALKED = "\U0010ffff"
-
-
 def next_repair_cursor(result: dict[str, Any]) -> dict[str, str] | None:
     """Where the next run of a whole pass starts after `result`; None when both buckets are walked."""
+    from pressroom.publish.repair import WALKED
+
     following = {bucket: str(result["cursor"].get(bucket, "")) or WALKED for bucket in ("site", "content")}
     return None if all(after == WALKED for after in following.values()) else following
 

@@ -39,6 +39,9 @@ MIN_SLICE = 200  # keys of each bucket per run, at least
 RUNS_PER_CYCLE = 24  # the slice grows with the site so that a day of hourly runs covers it
 MAX_LISTED = 50  # repairs listed in a run's result (all are counted)
 CURSOR = {"pk": "REPAIR", "sk": "CURSOR"}
+# The cursor of a bucket the pass has walked to its end: past every key. A bucket that ends first waits there
+# for the other, so a pass over buckets of different sizes walks each once.
+WALKED = "\U0010ffff"
 
 # kinds of drift, as counted in the DriftRepaired metric and in `pressroom repair`
 MISSING_PAGE, ORPHAN_PAGE, ORPHAN_REDIRECT, LISTING, REPORT, UNPUBLISHED_UPLOAD, MEDIA = (
@@ -93,15 +96,17 @@ class Reconciler:
         stored = self._stored_cursor()
         start = cursor if cursor is not None else stored
         size = max(MIN_SLICE, math.ceil(int(stored.get("last_total", 0) or 0) / RUNS_PER_CYCLE))
-        site_keys, site_next = self._slice(self.svc.config.site_bucket, start.get("site", ""), size)
-        content_keys, content_next = self._slice(self.svc.config.content_bucket, start.get("content", ""), size)
+        site_after, content_after = str(start.get("site", "")), str(start.get("content", ""))
+        site_keys, site_next = self._slice(self.svc.config.site_bucket, site_after, size)
+        content_keys, content_next = self._slice(self.svc.config.content_bucket, content_after, size)
         self.result.covered = {"site": len(site_keys), "content": len(content_keys)}
         self._check_content(content_keys)
-        self._check_site(site_keys, start.get("site", ""), site_next)
-        self.result.cursor = {"site": site_next, "content": content_next}
-        self.result.wrapped = not site_next and not content_next
+        if site_after != WALKED:
+            self._check_site(site_keys, site_after, site_next)
+        self.result.cursor = {"site": site_next or WALKED, "content": content_next or WALKED}
+        self.result.wrapped = site_next == content_next == ""
         if cursor is None and not self.dry_run:
-            self._store_cursor(stored, site_next, content_next, len(site_keys) + len(content_keys))
+            self._store_cursor(stored, self.result.cursor, len(site_keys) + len(content_keys))
         if self.result.drift and not self.dry_run:
             self._tell_metrics()
         logger.info("repair pass", extra={"dry_run": self.dry_run, "drift": self.result.counts,
@@ -132,6 +137,8 @@ class Reconciler:
 
     def _slice(self, bucket: str, after: str, size: int) -> tuple[list[tuple[str, str]], str]:
         """Up to `size` (key, ETag) after `after`, and the key the next slice starts after ("" at the end)."""
+        if after == WALKED:
+            return [], ""  # walked to its end in this pass: no call needed to find nothing
         found: list[tuple[str, str]] = []
         kwargs: dict[str, Any] = {"Bucket": bucket, "MaxKeys": min(size, 1000)}
         if after:
@@ -295,7 +302,7 @@ class Reconciler:
     # --- reads and repairs -----------------------------------------------------------------------------
 
     def _head(self, key: str) -> dict[str, str] | None:
-        return self.svc.site_bucket._stored_metadata(key)
+        return self.svc.site_bucket.stored_metadata(key)
 
     def _body_matches(self, key: str, meta: dict[str, str]) -> bool:
         """Whether a page's body is still what the pipeline wrote (its recorded content hash)."""
@@ -341,12 +348,12 @@ class Reconciler:
                                           ConsistentRead=True).get("Item")
         return from_item(item) if item else {}
 
-    def _store_cursor(self, stored: dict[str, Any], site: str, content: str, seen: int) -> None:
+    def _store_cursor(self, stored: dict[str, Any], following: dict[str, str], seen: int) -> None:
         walked = int(stored.get("seen", 0) or 0) + seen
-        item = {**CURSOR, "site": site, "content": content, "seen": walked,
-                "last_total": stored.get("last_total", 0) or 0}
-        if not site and not content:  # a whole pass: its size sets the next passes' slices
-            item["seen"], item["last_total"] = 0, walked
+        item = {**CURSOR, **following, "seen": walked, "last_total": stored.get("last_total", 0) or 0}
+        if following["site"] == following["content"] == WALKED:
+            # a whole pass: the next starts over, and this one's size sets its slices
+            item.update(site="", content="", seen=0, last_total=walked)
         self.svc.dynamodb.put_item(TableName=self.svc.config.posts_table, Item=to_item(item))
 
 
