@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import pytest
@@ -131,7 +130,7 @@ def test_slug_field_is_normalised_to_a_safe_path_segment(written: object, slug: 
     assert article.slug == slug
 
 
-@pytest.mark.parametrize("written", ["../etc/passwd", "a/b", "..", "a\\b", "%%%", "日本語"])
+@pytest.mark.parametrize("written", ["../etc/passwd", "a/b", "..", "a\\b", "%%%", "¿¡!"])
 def test_slug_that_is_not_one_safe_segment_is_rejected(written: str) -> None:
     # when
     found = problems("articles/a.md", front_matter(title="T", slug=written))
@@ -143,7 +142,7 @@ def test_slug_that_is_not_one_safe_segment_is_rejected(written: str) -> None:
 
 def test_file_name_without_usable_letters_is_rejected_with_a_hint() -> None:
     # when
-    found = problems("articles/日本語.md", front_matter(title="T"))
+    found = problems("articles/¿¡!.md", front_matter(title="T"))
 
     # then
     assert "slug" in (problem_for("slug", found).hint or "")
@@ -166,14 +165,18 @@ def test_tags_sharing_a_url_count_once_keeping_the_first_spelling() -> None:
     assert article.tag_slugs == ("harbour", "port")
 
 
-def test_tags_in_non_latin_scripts_get_a_stable_url() -> None:
+def test_tags_in_non_latin_scripts_get_a_readable_url() -> None:
     # when
     article = parse("articles/a.md", front_matter(title="T", tags=["Λιμάνι", "λιμάνι", "港口"]))
 
     # then: one URL per tag whatever its case, the same on every upload
     assert article.tags == ("Λιμάνι", "港口")
-    assert re.fullmatch(r"t-[0-9a-f]{10}", article.tag_slugs[0])
+    assert article.tag_slugs == ("limani", "gangkou")
     assert article.tag_slugs == parse("articles/b.md", front_matter(title="U", tags=["ΛΙΜΆΝΙ", "港口"])).tag_slugs
+
+
+def test_a_slug_written_in_another_script_is_transliterated() -> None:
+    assert parse("articles/a.md", front_matter(title="T", slug="Новости")).slug == "novosti"
 
 
 def test_tags_may_be_written_as_comma_separated_text() -> None:

@@ -96,9 +96,17 @@ class Article:
         return replace(self, date=when)
 
 
+_SIGNS = str.maketrans("", "", "ЪъЬь")  # Cyrillic hard and soft signs: no letter of their own (anyascii: ')
+
+
 def slugify(text: str) -> str:
-    """Lowercase ASCII words joined by hyphens; empty when nothing usable is left."""
-    normal = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    """Lowercase ASCII words joined by hyphens; empty when nothing usable is left.
+
+    Every letter is transliterated (anyascii), after NFC normalisation (macOS writes file names decomposed):
+    Azerbaijani ə, ı, ş, ç, ğ become e, i, s, c, g; Cyrillic, Greek and CJK become readable Latin."""
+    from anyascii import anyascii
+
+    normal = anyascii(unicodedata.normalize("NFC", text).translate(_SIGNS)).lower()
     return re.sub(r"[^a-z0-9]+", "-", normal).strip("-")[:120].strip("-")
 
 
