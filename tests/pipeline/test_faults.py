@@ -312,8 +312,9 @@ def test_a_commit_expecting_an_older_sequencer_is_refused(stack: Stack) -> None:
 # --- races: another delivery runs whole at a chosen point of this one ------------------------------------
 
 
-def _between_commit_and_page(monkeypatch: pytest.MonkeyPatch, key: str, other: Callable[[], None]) -> list[str]:
-    """Run `other` right after `key`'s first successful commit of a published state."""
+def _between_commit_and_page(monkeypatch: pytest.MonkeyPatch, key: str, other: Callable[[], None],
+                             status: str = "published") -> list[str]:
+    """Run `other` right after `key`'s first successful commit of a state with `status`."""
     from pressroom.index import PostsIndex
 
     real_commit = PostsIndex.commit
@@ -321,7 +322,7 @@ def _between_commit_and_page(monkeypatch: pytest.MonkeyPatch, key: str, other: C
 
     def commit(self: PostsIndex, state: Any, **kwargs: Any) -> bool:
         committed = real_commit(self, state, **kwargs)
-        if committed and state.key == key and state.status == "published" and not done:
+        if committed and state.key == key and state.status == status and not done:
             done.append(key)
             other()
         return committed
@@ -394,6 +395,7 @@ def test_a_page_retired_by_a_rename_is_left_to_a_post_published_there_in_the_mea
     (rename,) = stack.take_events()
     done = _between_commit_and_page(monkeypatch, "articles/a.md",
                                     _whole(stack, "articles/b.md", article("B", "2026-03-06", slug="x")))
+    writes = _watch_writes(monkeypatch, "posts/x/index.html")
 
     # when: B publishes at /posts/x/ after A's rename commits, before A retires its old page
     stack.deliver([rename])
@@ -404,6 +406,53 @@ def test_a_page_retired_by_a_rename_is_left_to_a_post_published_there_in_the_mea
     page = stack.site_object("posts/x/index.html") or b""
     assert b"<h1>B</h1>" in page, re.findall(rb"<h1[^>]*>[^<]*", page)
     assert b"<h1>A</h1>" in (stack.site_object("posts/y/index.html") or b"")
+    # and once B's page was written, it was never deleted or replaced, not even for a moment
+    first = writes.index(("put", True))
+    assert writes[first:] == [("put", True)] * (len(writes) - first), writes
+
+
+@pytest.mark.parametrize("change", ["draft", "deleted"])
+def test_a_url_given_up_is_left_to_a_post_that_took_it_in_the_meantime(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    # given: A online at /posts/x/ and being turned into a draft (its page retired) or deleted (a tombstone
+    # written); B, whose key sorts first, will take /posts/x/ in between
+    stack.upload("articles/a.md", article("A", "2026-03-05", slug="x"))
+    if change == "draft":
+        stack.upload("articles/a.md", article("A", "2026-03-05", slug="x", draft=True), wait=False)
+    else:
+        stack.delete("articles/a.md", wait=False)
+    (given_up,) = stack.take_events()
+    done = _between_commit_and_page(monkeypatch, "articles/a.md",
+                                    _whole(stack, "articles/0.md", article("B", "2026-03-06", slug="x")), change)
+    writes = _watch_writes(monkeypatch, "posts/x/index.html")
+
+    # when: B publishes at /posts/x/ after A's commit, before A writes or deletes anything there
+    stack.deliver([given_up])
+    stack.settle()
+
+    # then: B's page was written once and never deleted or covered, not even to be written again
+    assert done == ["articles/a.md"]
+    assert writes == [("put", True)], writes
+    assert stack.report("articles/0.md")["status"] == "published"
+
+
+def _watch_writes(monkeypatch: pytest.MonkeyPatch, key: str) -> list[tuple[str, bool]]:
+    """Every write to the site bucket at `key`, in order: ("put", whether the body is B's page) or ("delete", False).
+
+    It wraps whatever `_make_api_call` is at the time, so it sees the calls of any other wrapper too."""
+
+    seen: list[tuple[str, bool]] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def call(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if params.get("Key") == key and operation == "PutObject":
+            seen.append(("put", b"<h1>B</h1>" in bytes(params["Body"])))
+        elif params.get("Key") == key and operation == "DeleteObject":
+            seen.append(("delete", False))
+        return real(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+    return seen
 
 
 def test_marking_an_older_state_carried_out_leaves_a_newer_one_pending(stack: Stack) -> None:

@@ -78,6 +78,22 @@ def test_an_alias_never_replaces_a_page_of_the_site(stack: Stack) -> None:
     assert b"Story A" in stack.site_object("posts/a/index.html")
     assert stack.site_object("tags/x/index.html") is None
     assert b"<feed" in stack.site_object("feed.xml")
+    # and the report says why: a URL the site serves is an error, so the article waits for a fix
+    report = stack.report("articles/b.md")
+    assert report["status"] == "rejected"
+    assert {e["message"].split("'")[1] for e in report["errors"]} == {"/feed.xml", "/tags/x/"}
+
+
+def test_an_alias_at_another_articles_url_is_dropped_with_a_warning(stack: Stack) -> None:
+    # a warning, not an error: which of two articles is published first must not decide whether one is rejected
+    stack.upload("articles/a.md", article("Story A", "2026-03-02"))
+    stack.upload("articles/b.md", article("Story B", "2026-03-03", aliases=["/posts/a/", "/old-b/"]))
+    assert b"Story A" in stack.site_object("posts/a/index.html")
+    assert stack.site_object("old-b/index.html") is not None
+    report = stack.report("articles/b.md")
+    assert report["status"] == "published"
+    (warning,) = report["errors"]
+    assert warning["severity"] == "warning" and "/posts/a/" in warning["message"]
 
 
 def test_collision_is_decided_by_key_order_not_arrival_order(stack: Stack) -> None:
