@@ -93,6 +93,18 @@ def test_built_layer_leaves_out_dev_code_runtime_packages_and_bytecode(built: Pa
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
+def test_built_layer_carries_compiled_catalogs_and_the_documented_locales_only(built: Path) -> None:
+    from pressroom.i18n import LAYER_LOCALES
+
+    files = _layer_files(built)
+    for language in ("en", "az", "ru"):
+        assert f"python/pressroom/theme/locale/{language}/LC_MESSAGES/messages.mo" in files, language
+    kept = {n.rsplit("/", 1)[1][: -len(".dat")] for n in files
+            if n.startswith("python/babel/locale-data/") and n.endswith(".dat")}
+    assert kept == {"root", *LAYER_LOCALES}
+    assert not [n for n in files if n.startswith("python/babel/messages/")]
+
+
 def test_built_layer_native_code_is_for_arm64(built: Path) -> None:
     libraries = [p for name, p in _layer_files(built).items() if name.endswith(".so")]
     assert libraries  # MarkupSafe, PyYAML, nh3 and wrapt ship compiled code

@@ -191,3 +191,17 @@ def test_a_file_the_pipeline_never_reads_named_alone_is_ignored(content: Path) -
     code, out, _ = _run("--json", str(content / "stray.md"), str(content / "drafts" / "wip.md"))
     files = json.loads(out)["files"]
     assert code == EXIT_OK and [f["status"] for f in files] == ["ignored", "ignored"]
+
+
+def test_a_language_without_a_catalog_passes_with_a_warning(content: Path) -> None:
+    # given: a site in a language the theme has no catalog for
+    settings = content / "site.yaml"
+    settings.write_text(settings.read_text().replace("language: en", "language: fr"))
+
+    # when
+    code, out, err = _run(str(content))
+
+    # then: it still passes; the warning says the interface reads English
+    assert code == EXIT_OK
+    assert f"{settings}: warning: language: the theme has no catalog for language 'fr'" in err
+    assert "ok " + str(settings) in out

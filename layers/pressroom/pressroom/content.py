@@ -12,11 +12,12 @@ import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
-from pressroom import markup, urls, yamlsafe
+from pressroom import i18n, markup, urls, yamlsafe
 from pressroom.errors import Problem, Rejected, reject
 from pressroom.markup import clean_text
 from pressroom.site import Site
@@ -42,17 +43,27 @@ DATE_HINT = "write it like 2024-05-01 or 2024-05-01T09:30:00+02:00"
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_MONTH_WORD = r"(?P<{name}>(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
-              r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))\.?"
+_ENGLISH_MONTH_WORDS = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+                       r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 _DAY = r"(?P<{name}>[0-3]?\d)(?i:st|nd|rd|th)?"
-# A newsroom dateline opening the first paragraph: "September 20, 2023:", "LISBON, Sept. 20, 2023 —",
-# "20 September 2023:". The separator (a colon or a dash) is what tells a dateline from a sentence.
-_DATELINE = re.compile(
-    r"(?P<place>[^\W\d_]+(?:[ .'’-]+[^\W\d_]+){0,4},\s+)?"
-    r"(?P<when>" + _MONTH_WORD.format(name="month") + r"\s+" + _DAY.format(name="day") + r",?\s+(?P<year>\d{4})"
-    r"|" + _DAY.format(name="day2") + r"\s+" + _MONTH_WORD.format(name="month2") + r",?\s+(?P<year2>\d{4}))"
-    r"(?P<sep>\s*(?::|—|–|--|-(?=\s))\s*)"
-)
+
+
+@lru_cache(maxsize=16)
+def _dateline(language: str) -> tuple[re.Pattern[str], dict[str, int]]:
+    """A newsroom dateline opening the first paragraph: "September 20, 2023:", "LISBON, Sept. 20, 2023 —",
+    "20 September 2023:", and in the site's language "20 sentyabr 2023:", "БАКУ, 20 сентября 2023 —". The
+    separator (a colon or a dash) is what tells a dateline from a sentence. Returns the pattern and the
+    language's month names (English ones are known by their first three letters)."""
+    names = {} if i18n.base_language(language) == "en" else i18n.month_names(language)
+    words = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    month_word = r"(?P<{name}>(?i:" + (words + "|" if words else "") + _ENGLISH_MONTH_WORDS + r"))\.?"
+    pattern = re.compile(
+        r"(?P<place>[^\W\d_]+(?:[ .'’-]+[^\W\d_]+){0,4},\s+)?"
+        r"(?P<when>" + month_word.format(name="month") + r"\s+" + _DAY.format(name="day") + r",?\s+(?P<year>\d{4})"
+        r"|" + _DAY.format(name="day2") + r"\s+" + month_word.format(name="month2") + r",?\s+(?P<year2>\d{4}))"
+        r"(?P<sep>\s*(?::|—|–|--|-(?=\s))\s*)"
+    )
+    return pattern, names
 _ALIAS = re.compile(r"/[A-Za-z0-9._~!$&()*+,;=:@%/-]*")
 
 
@@ -274,10 +285,12 @@ def _parse_text(key: str, text: str, site: Site) -> Article:
     dateline = ""
     opening = ""
     if paragraphs:
-        match = _DATELINE.match(paragraphs[0])
+        pattern, month_names = _dateline(site.language)
+        match = pattern.match(paragraphs[0])
         if match:
             month_word = (match.group("month") or match.group("month2")).lower()
-            month = next(i for i, m in enumerate(_MONTHS, 1) if m.startswith(month_word[:3]))
+            month = month_names.get(month_word) or next(
+                i for i, m in enumerate(_MONTHS, 1) if m.startswith(month_word[:3]))
             day = int(match.group("day") or match.group("day2"))
             year = int(match.group("year") or match.group("year2"))
             try:

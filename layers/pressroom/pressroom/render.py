@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import json
 import re
@@ -16,8 +17,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from pressroom import urls
+from pressroom import i18n, urls
 from pressroom.content import Article
+from pressroom.errors import WARNING, Problem
 from pressroom.markup import clean_text
 from pressroom.model import Post
 from pressroom.site import Site
@@ -51,20 +53,43 @@ class Theme:
 
     def __init__(self, folder: Path | None = None) -> None:
         folders = [folder, DEFAULT_THEME] if folder and folder != DEFAULT_THEME else [DEFAULT_THEME]
+        self.folders = tuple(f for f in folders if f)
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(f / "templates") for f in folders if f]),
+            loader=jinja2.FileSystemLoader([str(f / "templates") for f in self.folders]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            extensions=["jinja2.ext.i18n"],
         )
-        self.assets = self._fingerprint([f / "static" for f in folders if f])
+        self.assets = self._fingerprint([f / "static" for f in self.folders])
+        # the interface strings and dates follow the language of the site being rendered (`site` in the context)
+        self.env.install_gettext_callables(self._gettext, self._ngettext, newstyle=True)  # type: ignore[attr-defined]
         self.env.globals["asset"] = self.asset_url
-        self.env.filters["human_date"] = human_date
+        self.env.globals["direction"] = i18n.direction
+        self.env.filters["human_date"] = self._human_date
         self.env.filters["iso"] = iso
         self.env.filters["jsonld"] = jsonld
         self.env.filters["paragraphs"] = paragraphs
+
+    def translations(self, language: str) -> gettext.NullTranslations:
+        return i18n.translations(self.folders, language)
+
+    def has_catalog(self, language: str) -> bool:
+        return i18n.has_catalog(self.folders, language)
+
+    @jinja2.pass_context
+    def _gettext(self, context: jinja2.runtime.Context, message: str) -> str:
+        return self.translations(context["site"].language).gettext(message)
+
+    @jinja2.pass_context
+    def _ngettext(self, context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+        return self.translations(context["site"].language).ngettext(singular, plural, n)
+
+    @jinja2.pass_context
+    def _human_date(self, context: jinja2.runtime.Context, when: datetime) -> str:
+        return human_date(when, context["site"].language)
 
     @staticmethod
     def _fingerprint(static_dirs: list[Path]) -> dict[str, Page]:
@@ -89,6 +114,23 @@ class Theme:
         return Page(key, html.encode("utf-8"), HTML)
 
 
+def language_warnings(theme: Theme, site: Site) -> list[Problem]:
+    """What site.yaml's verdict warns about the language: pages whose interface or dates will read English."""
+    language = site.language
+    problems = []
+    if not theme.has_catalog(language):
+        known = ", ".join(sorted(i18n.catalog_names(theme.folders)))
+        problems.append(Problem(
+            f"the theme has no catalog for language {language!r}, so the pages' interface reads English",
+            field="language", hint=f"use one of {known}, or add locale/{i18n.base_language(language)}"
+            f"/LC_MESSAGES/messages.po to a theme folder (docs/theming.md)", severity=WARNING))
+    if not i18n.has_dates(language):
+        problems.append(Problem(f"dates have no names for language {language!r} here, so they read English",
+                                field="language", hint="see the languages docs/theming.md lists for dates",
+                                severity=WARNING))
+    return problems
+
+
 @lru_cache(maxsize=8)
 def load_theme(folder: str | None = None) -> Theme:
     """One Theme per folder, reused across warm invocations."""
@@ -102,9 +144,10 @@ def _asset_type(ext: str) -> str:
     }.get(ext, "application/octet-stream")
 
 
-def human_date(when: datetime) -> str:
-    """The calendar day as readers write it ("March 2, 2026"), on the date's own calendar."""
-    return f"{_MONTH_NAMES[when.month - 1]} {when.day}, {when.year}"
+def human_date(when: datetime, language: str = i18n.SOURCE_LANGUAGE) -> str:
+    """The calendar day as readers of `language` write it ("March 2, 2026", "2 mart 2026"), on the date's own
+    calendar."""
+    return i18n.long_date(when, language)
 
 
 def iso(when: datetime) -> str:
@@ -115,10 +158,6 @@ def iso(when: datetime) -> str:
 def paragraphs(text: str) -> list[str]:
     """Plain text split at blank lines (the site's About Us may hold several paragraphs)."""
     return [" ".join(p.split()) for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-
-
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                "November", "December")
 
 
 def _aware(when: datetime) -> datetime:
@@ -184,14 +223,11 @@ def _listing(theme: Theme, site: Site, key: str, title: str, posts: Sequence[Pos
                       canonical=urls.absolute(site.base_url, urls.key_to_url(key)), **context)
 
 
-def month_label(year: int, month: int) -> str:
-    return f"{_MONTH_NAMES[month - 1]} {year}"
-
-
 def home_page(theme: Theme, site: Site, posts: Sequence[Post], months: Sequence[tuple[int, int]]) -> Page:
     """The newest `posts_per_page` posts with their summaries, and links to every month's archive."""
-    links = [(month_label(y, m), urls.month_archive_url(y, m)) for y, m in months]
-    return _listing(theme, site, urls.HOME_KEY, "Latest news", posts[: site.posts_per_page],
+    _ = theme.translations(site.language).gettext
+    links = [(i18n.month_year(y, m, site.language), urls.month_archive_url(y, m)) for y, m in months]
+    return _listing(theme, site, urls.HOME_KEY, _("Latest news"), posts[: site.posts_per_page],
                     posts[:RECENT_COUNT], months=links, is_home=True)
 
 
@@ -199,22 +235,25 @@ def month_page(theme: Theme, site: Site, year: int, month: int, posts: Sequence[
                recent: Sequence[Post]) -> Page:
     """One month's whole archive on one page."""
     key = urls.month_archive_key(datetime(year, month, 1))
-    return _listing(theme, site, key, month_label(year, month), posts, recent)
+    return _listing(theme, site, key, i18n.month_year(year, month, site.language), posts, recent)
 
 
 def tag_page(theme: Theme, site: Site, tag_slug: str, tag: str, posts: Sequence[Post], years: Sequence[int],
              recent: Sequence[Post]) -> Page:
     """A tag's newest posts, linking to the tag's page for each year."""
+    _ = theme.translations(site.language).gettext
     links = [(str(y), urls.tag_year_url(tag_slug, y)) for y in years]
-    return _listing(theme, site, urls.tag_key(tag_slug), f"Tagged “{tag}”", posts[: site.posts_per_page],
-                    recent, years=links)
+    return _listing(theme, site, urls.tag_key(tag_slug), _("Tagged “%(tag)s”") % {"tag": tag},
+                    posts[: site.posts_per_page], recent, years=links)
 
 
 def tag_year_page(theme: Theme, site: Site, tag_slug: str, tag: str, year: int, posts: Sequence[Post],
                   recent: Sequence[Post]) -> Page:
     """Every post of one tag in one year."""
-    return _listing(theme, site, urls.tag_year_key(tag_slug, year), f"Tagged “{tag}” in {year}", posts, recent,
-                    years=[("All years", urls.tag_url(tag_slug))])
+    _ = theme.translations(site.language).gettext
+    return _listing(theme, site, urls.tag_year_key(tag_slug, year),
+                    _("Tagged “%(tag)s” in %(year)s") % {"tag": tag, "year": year}, posts, recent,
+                    years=[(_("All years"), urls.tag_url(tag_slug))])
 
 
 def not_found_page(theme: Theme, site: Site, recent: Sequence[Post] = ()) -> Page:

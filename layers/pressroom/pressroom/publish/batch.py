@@ -255,7 +255,7 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
     return readings
 
 
-def _site_settings(folder: Folder, max_bytes: int) -> tuple[Site, Verdict | None, str]:
+def _site_settings(folder: Folder, max_bytes: int, theme_dir: str | None) -> tuple[Site, Verdict | None, str]:
     """The folder's settings (the defaults when it has none or they are refused), their verdict and digest."""
     path = folder.inputs.get(urls.CONTENT_SITE_SETTINGS)
     if path is None:
@@ -267,7 +267,9 @@ def _site_settings(folder: Folder, max_bytes: int) -> tuple[Site, Verdict | None
                           hint="keep site.yaml to the settings it lists")
         return Site(), Verdict(key, path, Status.REJECTED, problems=[problem]), digest(data)
     try:
-        return parse_site(data), Verdict(key, path, Status.PUBLISHED, "/"), digest(data)
+        site = parse_site(data)
+        warnings = render.language_warnings(render.load_theme(theme_dir), site)
+        return site, Verdict(key, path, Status.PUBLISHED, "/", problems=warnings), digest(data)
     except Rejected as rejected:
         return Site(), Verdict(key, path, Status.REJECTED, problems=list(rejected.problems)), digest(data)
 
@@ -314,7 +316,7 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     """
     now = now or datetime.now(UTC)
     folder = scan(root)
-    own_site, settings, settings_digest = _site_settings(folder, max_bytes)
+    own_site, settings, settings_digest = _site_settings(folder, max_bytes, theme_dir)
     site = site or own_site
     verdicts: dict[str, Verdict] = {k: Verdict(k, folder.root / k, Status.IGNORED, problems=[Problem(
         f"not published: {reason}", severity="warning")]) for k, reason in folder.ignored.items()}

@@ -517,8 +517,9 @@ class Publisher:
         same = hashlib.sha256(f"{event.sequencer}|{source.version_id if source else ''}".encode()).hexdigest()[:32]
         _, count = fan_out_rebuild(self.svc, rebuild_id=same if event.sequencer else None)
         if source is not None:
+            warnings = render.language_warnings(self.theme, site)
             self.svc.content.put_report(key, _settings_report(key, source.version_id, source.etag, Status.PUBLISHED,
-                                                              "/", [], self.config.now()))
+                                                              "/", warnings, self.config.now()))
         logger.info("site settings applied; full rebuild queued", extra={"articles": count})
         return Outcome(key, Status.PUBLISHED, "/")
 

@@ -1,0 +1,186 @@
+"""The theme in the site's language: gettext catalogs from the theme folders, dates through Babel, and the
+writing direction.
+
+Catalogs live in a theme folder as `locale/<language>/LC_MESSAGES/messages.po`. The package build and the layer
+build compile each one to the `messages.mo` beside it (`compile_catalogs`); a folder holding only a `.po` (a theme
+being written) is compiled in memory when it is loaded. A theme folder's catalog comes first and the default
+theme's fills what it leaves out, so a folder can add a language or override a few strings. A language with no
+catalog anywhere reads English, the language the templates are written in.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import shutil
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "en"
+# Languages written right to left (their base subtag); a page in one of them gets dir="rtl".
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"})
+# Babel's locale data shipped in the Lambda layer: the theme's catalogs and the languages newsrooms like the
+# first users' write (docs/theming.md lists them). Dates in any other language read as English ones there.
+LAYER_LOCALES = ("en", "az", "ru", "tr", "uk", "ka", "hy", "kk", "uz", "de", "fr", "es", "ar", "fa",
+                 "he", "ur")
+_MARGIN_S = 5
+
+
+def candidates(language: str) -> list[str]:
+    """Catalog and locale names for a language tag, most specific first: "en-GB" → ["en_GB", "en"]."""
+    parts = [p for p in language.replace("_", "-").split("-") if p]
+    if not parts:
+        return [SOURCE_LANGUAGE]
+    parts[0] = parts[0].lower()
+    names = ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    return list(dict.fromkeys(names))
+
+
+def base_language(language: str) -> str:
+    return candidates(language)[-1]
+
+
+def direction(language: str) -> str:
+    return "rtl" if base_language(language) in RTL_LANGUAGES else "ltr"
+
+
+def _catalog_file(folder: Path, name: str) -> Path | None:
+    """The compiled catalog of `name` in a theme folder, or its source when it was edited after the compiled one
+    was written (installers set both times within moments of each other, hence the margin)."""
+    messages = folder / "locale" / name / "LC_MESSAGES"
+    mo, po = messages / f"{DOMAIN}.mo", messages / f"{DOMAIN}.po"
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime + _MARGIN_S >= po.stat().st_mtime):
+        return mo
+    return po if po.is_file() else None
+
+
+def _load(path: Path) -> gettext.GNUTranslations:
+    if path.suffix == ".mo":
+        with path.open("rb") as f:
+            return gettext.GNUTranslations(f)
+    return gettext.GNUTranslations(io.BytesIO(compile_po(path.read_bytes())))
+
+
+def catalog_names(folders: Iterable[Path]) -> set[str]:
+    """Every language a catalog in these theme folders speaks (and English, the templates' own)."""
+    names = {SOURCE_LANGUAGE}
+    for folder in folders:
+        locale = folder / "locale"
+        if locale.is_dir():
+            names |= {p.name for p in locale.iterdir() if _catalog_file(folder, p.name) is not None}
+    return names
+
+
+def has_catalog(folders: Iterable[Path], language: str) -> bool:
+    names = catalog_names(folders)
+    return any(name in names for name in candidates(language))
+
+
+def translations(folders: tuple[Path, ...], language: str) -> gettext.NullTranslations:
+    """The interface strings of `language`: each folder's catalog in turn (most specific name first), then the
+    templates' English."""
+    return _translations(tuple(folders), language)
+
+
+@lru_cache(maxsize=32)
+def _translations(folders: tuple[Path, ...], language: str) -> gettext.NullTranslations:
+    chain: list[gettext.NullTranslations] = []
+    for folder in folders:
+        for name in candidates(language):
+            path = _catalog_file(folder, name)
+            if path is not None:
+                chain.append(_load(path))
+    if not chain:
+        return gettext.NullTranslations()
+    first = chain[0]
+    for later in chain[1:]:
+        first.add_fallback(later)
+    return first
+
+
+def compile_po(source: bytes) -> bytes:
+    """A `.po` catalog compiled to the `.mo` form gettext reads (Babel's reader and writer)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    catalog = read_po(io.BytesIO(source))
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
+
+
+def compile_catalogs(theme: Path) -> list[Path]:
+    """Write `messages.mo` beside every `messages.po` of a theme folder; returns the files written."""
+    written = []
+    for po in sorted((theme / "locale").glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        mo.write_bytes(compile_po(po.read_bytes()))
+        written.append(mo)
+    return written
+
+
+def prepare_layer(site_packages: str) -> None:
+    """The layer build's last step: the default theme's catalogs compiled, Babel's locale data cut down to
+    `LAYER_LOCALES` and the root locale every one inherits from (a regional tag such as az-AZ reads as its
+    language there), and Babel's catalog tools left out (the layer's catalogs are compiled already)."""
+    root = Path(site_packages)
+    compile_catalogs(root / "pressroom" / "theme")
+    for data in (root / "babel" / "locale-data").glob("*.dat"):
+        if data.stem != "root" and data.stem not in LAYER_LOCALES:
+            data.unlink()
+    shutil.rmtree(root / "babel" / "messages", ignore_errors=True)
+
+
+# --- dates ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def babel_locale(language: str) -> Any:
+    """Babel's locale for a language tag: the most specific one whose data is installed, else English."""
+    from babel import Locale, UnknownLocaleError
+
+    for name in candidates(language):
+        try:
+            return Locale.parse(name)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse(SOURCE_LANGUAGE)
+
+
+def has_dates(language: str) -> bool:
+    """Whether Babel's data for the language is installed (else its dates read English)."""
+    from babel import localedata
+
+    return any(localedata.exists(name) for name in candidates(language))
+
+
+def long_date(when: date | datetime, language: str) -> str:
+    """A calendar day as the language writes it: "September 20, 2023", "20 sentyabr 2023", "20 сентября 2023 г."."""
+    from babel.dates import format_date
+
+    day = when.date() if isinstance(when, datetime) else when
+    return format_date(day, "long", locale=babel_locale(language))
+
+
+def month_year(year: int, month: int, language: str) -> str:
+    """A month as an archive heading names it: "September 2023", "Sentyabr 2023", "Сентябрь 2023"."""
+    from babel.dates import format_date
+
+    text = format_date(date(year, month, 1), "LLLL y", locale=babel_locale(language))
+    return text[:1].upper() + text[1:]
+
+
+def month_names(language: str) -> dict[str, int]:
+    """Every name a language gives the months (formatted and standalone, wide and abbreviated, lower case),
+    with each month's number: what a dateline in that language may spell."""
+    names: dict[str, int] = {}
+    locale = babel_locale(language)
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            for number, name in locale.months[context][width].items():
+                names.setdefault(name.lower().rstrip("."), number)
+    return names
