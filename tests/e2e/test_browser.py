@@ -170,3 +170,48 @@ def test_a_missing_url_shows_the_404_page_with_status_404(dev: tuple[DevProcess,
     assert len(resource_errors) <= 1  # the browser notes the 404 of the page itself; nothing else may fail
     tab.errors = [e for e in tab.errors if e not in resource_errors]
     assert tab.problems() == []
+
+
+@pytest.fixture(scope="module")
+def dev_az(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevProcess, Path]]:
+    """The example site as an Azerbaijani newsroom would run it, with one story in Azerbaijani."""
+    folder = tmp_path_factory.mktemp("e2e-az") / "site"
+    shutil.copytree(EXAMPLE, folder)
+    settings = folder / "site.yaml"
+    text = settings.read_text().replace("language: en", "language: az")
+    settings.write_text(text.replace("timezone: Europe/Lisbon", "timezone: Asia/Baku"))
+    (folder / "articles" / "qarabağda bərpa işləri.md").write_bytes(article(
+        "Qarabağda bərpa işləri davam edir", "2026-03-09", tags=["Mədəniyyət"],
+        body="Şuşada yeni məktəb binası tikilir."))
+    with pressroom_dev(folder) as process:
+        yield process, folder
+
+
+def test_an_azerbaijani_site_reads_azerbaijani_at_its_transliterated_urls(
+        dev_az: tuple[DevProcess, Path], tab: Tab) -> None:
+    # given
+    process, _ = dev_az
+    page = tab.page
+
+    # when: the reader opens the home page, then the Azerbaijani story from it
+    response = page.goto(process.preview_url)
+    assert response is not None and response.status == 200
+    assert page.locator("main h1").inner_text() == "Son xəbərlər"
+    page.locator("main a[href='/posts/qarabagda-berpa-isleri/']").first.click()
+    page.wait_for_url("**/posts/qarabagda-berpa-isleri/")
+
+    # then: the story, its date and the theme in Azerbaijani, and its tag at a readable URL
+    assert page.locator("h1").inner_text() == "Qarabağda bərpa işləri davam edir"
+    assert page.locator(".meta time").inner_text() == "9 mart 2026"
+    assert page.locator("#about-heading").inner_text() == "Haqqımızda"
+    assert page.locator("#recent-heading").inner_text() == "Son yazılar"
+    assert page.locator(".tags a[href='/tags/medeniyyet/']").inner_text() == "Mədəniyyət"
+    assert page.evaluate("document.documentElement.lang") == "az"
+    page.wait_for_load_state("networkidle")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "article-az.png"), full_page=True)
+    assert tab.problems() == []
+
+    # when: the tag's page
+    page.goto(process.preview_url + "tags/medeniyyet/")
+    assert page.locator("main h1").inner_text() == "“Mədəniyyət” teqi"
