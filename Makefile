@@ -32,11 +32,14 @@ build: $(STAMP)
 tools: $(STAMP)
 	@bash scripts/install-tools.sh
 
+# The suite runs in parallel, one worker per core up to four (TEST_JOBS=1 runs it serially).
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+
 test: $(STAMP) tools lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) -m "not slow"
 
 # Hugo and Pelican for the side-by-side builds; options pass through, e.g. `make bench BENCH_ARGS=--quick`.
 BENCH_STAMP := $(VENV)/.bench-installed-stamp
