@@ -62,6 +62,28 @@ def test_slug_change_leaves_redirects_from_the_old_url_and_aliases(stack: Stack)
         assert head["Metadata"]["location"] == "/posts/better-name/"
         assert b'url=/posts/better-name/' in stack.site_object(old)
     assert links_in(stack.site_object("index.html")) == {"/posts/better-name/"}
+    # and the report says the URL moved, as a warning
+    report = stack.report("articles/story.md")
+    assert report["status"] == "published"
+    assert [(e["severity"], e["message"]) for e in report["errors"]] == [
+        ("warning", "the URL changed from /posts/story/ to /posts/better-name/; the old URL redirects to the new one")]
+
+
+def test_the_moved_url_warning_is_kept_for_the_same_upload_and_dropped_by_the_next(stack: Stack) -> None:
+    # given: a renamed article
+    stack.upload("articles/story.md", article("A story", "2026-03-02"))
+    stack.upload("articles/story.md", article("A story", "2026-03-02", slug="better-name"))
+
+    # when: the same upload is published again (a site-wide rebuild), then edited
+    stack.client("s3").delete_object(Bucket=stack.content_bucket, Key="_reports/articles/story.md.json")
+    stack.upload("site.yaml", b"name: Harbour News\n")
+    again = stack.report("articles/story.md")["errors"]
+    stack.upload("articles/story.md", article("A story, edited", "2026-03-02", slug="better-name"))
+
+    # then
+    assert [e["severity"] for e in again] == ["warning"] and "/posts/story/" in again[0]["message"]
+    assert stack.report("articles/story.md")["errors"] == []
+    assert stack.site_object("posts/story/index.html") is not None  # still redirecting
 
 
 def test_deleting_a_renamed_article_leaves_tombstones_at_all_its_urls(stack: Stack) -> None:

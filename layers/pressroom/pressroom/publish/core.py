@@ -277,9 +277,9 @@ def _published(known: Known, article: Article) -> Plan:
     # its redirects: what it had, its URLs from before a delete, and those of a deleted upload of the same story
     earlier = set(state.redirects) | set(state.tombstones) | (set(known.moved) if article.story_id else set())
     wanted = {k for k in earlier if k != page_key and k not in known.taken}
+    warnings = _url_moves(known, article)
     if own and own.slug != article.slug:
         wanted.add(urls.post_key(own.slug))
-    warnings = []
     for alias in article.aliases:
         alias_key = urls.url_to_key(alias)
         if alias_key == page_key:
@@ -292,7 +292,8 @@ def _published(known: Known, article: Article) -> Plan:
             wanted.add(alias_key)
     new = SourceState(state.key, sequencer=known.sequencer, status=Status.PUBLISHED.value, slug=article.slug,
                       first_published=state.first_published or _iso(article.date), version_id=reading.version_id,
-                      etag=reading.etag, redirects=sorted(wanted), story=article.story_id)
+                      etag=reading.etag, redirects=sorted(wanted), story=article.story_id,
+                      errors=[p.as_dict() for p in warnings if p.field == "slug"])
     displace = known.occupant if known.occupant and known.occupant.source_key != state.key else None
     return Plan(
         state.key, Status.PUBLISHED, new, own, post, article=article, redirects=tuple(sorted(wanted)),
@@ -302,6 +303,21 @@ def _published(known: Known, article: Article) -> Plan:
         problems=tuple(warnings), story_claim=article.story_id,
         story_release=state.story if state.story and state.story != article.story_id else "",
     )
+
+
+def _url_moves(known: Known, article: Article) -> list[Problem]:
+    """A warning when the post's URL changes (a new slug, or new slug rules): the old URL redirects to the new
+    one. It is kept in the state, so carrying the same upload out again (a retry, a repair, a rebuild) reports
+    it again; the next upload's report no longer does."""
+    state, own = known.state, known.own_post
+    if own and own.slug != article.slug:
+        return [Problem(f"the URL changed from {own.url} to {urls.post_url(article.slug)}; the old URL redirects "
+                        "to the new one", field="slug", hint="links to the old URL keep working",
+                        severity=WARNING)]
+    same_upload = (state.status == Status.PUBLISHED.value and state.version_id == known.reading.version_id
+                   and state.etag == known.reading.etag)
+    return [Problem(str(e["message"]), field="slug", hint=e.get("hint"), severity=WARNING)
+            for e in state.errors if same_upload and e.get("field") == "slug" and e.get("severity") == WARNING]
 
 
 def displaced(held: SourceState, occupant: Post, winner: str, now: datetime) -> Plan:
