@@ -45,7 +45,8 @@ def test_example_site_yaml_sets_every_setting() -> None:
 
 
 def test_every_setting_has_a_default() -> None:
-    assert set(SITE_KEYS) == {"name", "base_url", "about", "logo", "language", "timezone", "posts_per_page", "author"}
+    assert set(SITE_KEYS) == {"name", "base_url", "about", "logo", "language", "timezone", "posts_per_page", "author",
+                              "slugs"}
 
 
 def test_unknown_settings_are_each_named_with_their_line_and_a_suggestion() -> None:

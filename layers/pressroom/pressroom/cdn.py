@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from pressroom import urls
+
 MAX_PATHS = 1000  # more than this in one batch is cheaper as a single wildcard
 _pending: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("pressroom_cdn_pending", default=None)
 
@@ -19,7 +21,7 @@ def paths_for(keys: Iterable[str]) -> list[str]:
     for key in keys:
         if key.startswith(("posts/", "media/")):
             # the viewer-request function rewrites /posts/x/ to /posts/x/index.html before the cache lookup
-            found.add("/" + key)
+            found.add(urls.encode_path("/" + key))  # AWS: non-ASCII characters in a path are URL-encoded
     return sorted(found)
 
 

@@ -21,7 +21,7 @@ from pressroom import i18n, markup, urls, yamlsafe
 from pressroom.errors import Problem, Rejected, reject
 from pressroom.markup import clean_text
 from pressroom.site import Site
-from pressroom.urls import is_valid_slug, slug_from_filename
+from pressroom.urls import MAX_SLUG, is_valid_slug, slug_from_filename
 
 FORMATS = (".md", ".txt", ".json", ".html")
 FRONT_MATTER_FIELDS = (
@@ -91,14 +91,15 @@ class Article:
     format: str = "md"
     timezone: str = "UTC"  # the site's, when the article was parsed: where an undated article is dated
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    tag_slugs: tuple[str, ...] = ()  # one per tag, by the site's slug rules (ASCII ones when not given)
+
+    def __post_init__(self) -> None:
+        if len(self.tag_slugs) != len(self.tags):
+            object.__setattr__(self, "tag_slugs", tuple(tag_slug(t) for t in self.tags))
 
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.word_count / WORDS_PER_MINUTE))
-
-    @property
-    def tag_slugs(self) -> tuple[str, ...]:
-        return tuple(tag_slug(t) for t in self.tags)
 
     def dated(self, when: datetime) -> Article:
         """The article with its publication date; an undated one is dated on the site's calendar."""
@@ -110,21 +111,27 @@ class Article:
 _SIGNS = str.maketrans("", "", "ЪъЬь")  # Cyrillic hard and soft signs: no letter of their own (anyascii: ')
 
 
-def slugify(text: str) -> str:
-    """Lowercase ASCII words joined by hyphens; empty when nothing usable is left.
+def slugify(text: str, mode: str = "ascii") -> str:
+    """Lowercase words joined by hyphens; empty when nothing usable is left.
 
-    Every letter is transliterated (anyascii), after NFC normalisation (macOS writes file names decomposed):
-    Azerbaijani ə, ı, ş, ç, ğ become e, i, s, c, g; Cyrillic, Greek and CJK become readable Latin."""
+    "ascii": every letter is transliterated (anyascii), after NFC normalisation (macOS writes file names
+    decomposed): Azerbaijani ə, ı, ş, ç, ğ become e, i, s, c, g; Cyrillic, Greek and CJK become readable Latin.
+    "unicode": letters of every script are kept as they are (NFC, lowercase, with their combining marks)."""
+    if mode == "unicode":
+        normal = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+        words = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in normal).split()
+        slug = "-".join(w for w in words if unicodedata.category(w[0])[0] != "M")
+        return slug[:MAX_SLUG].strip("-")
     from anyascii import anyascii
 
     normal = anyascii(unicodedata.normalize("NFC", text).translate(_SIGNS)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", normal).strip("-")[:120].strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", normal).strip("-")[:MAX_SLUG].strip("-")
 
 
-def tag_slug(tag: str) -> str:
-    """A tag's URL segment: its slug, or for a tag written only in non-Latin letters (which the ASCII slug
-    would leave empty) a stable one made from its text; empty when it has no letters or digits at all."""
-    slug = slugify(tag)
+def tag_slug(tag: str, mode: str = "ascii") -> str:
+    """A tag's URL segment: its slug, or for a tag whose letters the ASCII slug leaves empty a stable one made
+    from its text; empty when it has no letters or digits at all."""
+    slug = slugify(tag, mode)
     if slug:
         return slug
     letters = "".join(ch for ch in unicodedata.normalize("NFKC", tag).casefold() if ch.isalnum())
@@ -529,7 +536,7 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
         where = {"md": "add title: to the front matter", "json": 'add a "title" field',
                  "txt": "put the title on the first line", "html": "add a <title> or an <h1>"}[fmt]
         read.problem("title", "the article has no title", where)
-    slug = _slug(key, read)
+    slug = _slug(key, read, site.slugs)
     when = read.when("date", site)
     updated = read.when("updated", site)
     if when and updated and updated < when:
@@ -538,10 +545,10 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
     if not isinstance(draft, bool):
         read.problem("draft", f"draft must be true or false, not {draft!r}", "write draft: true or draft: false")
         draft = False
-    tags = _tags(read)
+    tags = _tags(read, site.slugs)
     aliases = read.items("aliases", MAX_ALIASES)
     for alias in aliases:
-        if not _ALIAS.fullmatch(alias) or "/../" in alias + "/" or "/./" in alias + "/" or alias.startswith("//"):
+        if not _is_alias_path(alias) or "/../" in alias + "/" or "/./" in alias + "/" or alias.startswith("//"):
             read.problem("aliases", f"alias {alias!r} must be a path on this site like /old/story.html",
                          "start it with / and leave out the domain, .., ? and #")
         elif urls.is_reserved_key(urls.url_to_key(alias)):
@@ -569,6 +576,7 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
         updated=updated,
         author=author,
         tags=tuple(tags),
+        tag_slugs=tuple(tag_slug(t, site.slugs) for t in tags),
         draft=draft,
         image=image,
         image_alt=image_alt,
@@ -581,10 +589,10 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
     )
 
 
-def _slug(key: str, read: _Fields) -> str:
+def _slug(key: str, read: _Fields, mode: str) -> str:
     raw = read.meta.get("slug")
     if raw is None or raw == "":
-        slug = slugify(slug_from_filename(key))
+        slug = slugify(slug_from_filename(key), mode)
         if not slug:
             read.problems.append(Problem("the file name gives no usable slug", field="slug",
                                          hint="rename the file with letters or digits, or set slug"))
@@ -596,18 +604,26 @@ def _slug(key: str, read: _Fields) -> str:
     if "/" in raw or "\\" in raw or ".." in raw:
         read.problem("slug", f"{raw!r} is not one path segment", "use letters, digits and hyphens only")
         return ""
-    slug = slugify(raw)
+    slug = slugify(raw, mode)
     if not slug or not is_valid_slug(slug):
         read.problem("slug", f"{raw!r} leaves no letters or digits for the URL", "use letters, digits and hyphens")
         return ""
     return slug
 
 
-def _tags(read: _Fields) -> list[str]:
+def _is_alias_path(alias: str) -> bool:
+    """A root-relative path: URL path characters, percent-escapes, and letters and digits of any script
+    (they name a UTF-8 key, and are percent-encoded wherever the URL is written)."""
+    ascii_form = "".join(ch if ch.isascii() else "a" if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " "
+                         for ch in unicodedata.normalize("NFC", alias))
+    return bool(_ALIAS.fullmatch(ascii_form))
+
+
+def _tags(read: _Fields, mode: str) -> list[str]:
     """Tags in the order given, one per tag page: spellings that share a URL count once."""
     kept: dict[str, str] = {}
     for tag in read.items("tags", MAX_TAGS):
-        slug = tag_slug(tag)
+        slug = tag_slug(tag, mode)
         if not slug:
             read.problem("tags", f"tag {tag!r} has no letters or digits", "use letters or digits")
         kept.setdefault(slug, tag)

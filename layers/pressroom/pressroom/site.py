@@ -13,6 +13,7 @@ from pressroom import markup, yamlsafe
 from pressroom.errors import Problem, Rejected
 from pressroom.urls import CONTENT_SITE_SETTINGS
 
+SLUG_MODES = ("ascii", "unicode")
 HINT = "fix site.yaml and upload it again"
 MAX_TEXT = {"name": 200, "about": 2000, "author": 200, "logo": 2000, "base_url": 500}
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
@@ -32,6 +33,7 @@ class Site:
     timezone: str = "UTC"
     posts_per_page: int = 10
     author: str = ""
+    slugs: str = "ascii"  # "ascii": transliterated URLs; "unicode": URLs in the article's own script
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -112,6 +114,10 @@ def _check_values(values: dict[str, Any], problem: Callable[[str, str, str], Non
         if not _BASE_URL.fullmatch(values["base_url"]):
             problem("base_url", f"{values['base_url']!r} is not the address of a site's root",
                     "write the address readers use, with no path, like https://news.example.org")
+    if "slugs" in values and values["slugs"] not in SLUG_MODES:
+        problem("slugs", f"slugs must be ascii or unicode, not {values['slugs']!r}",
+                "write slugs: ascii (transliterated URLs) or slugs: unicode (URLs in the article's script)")
+        del values["slugs"]
     if "language" in values and not _LANGUAGE.fullmatch(values["language"]):
         problem("language", f"{values['language']!r} is not a language tag", "write e.g. en, pt or en-GB")
     if values.get("logo"):

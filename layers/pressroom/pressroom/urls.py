@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from datetime import date
 from typing import Any
+from urllib.parse import quote, unquote
 
 CONTENT_SITE_SETTINGS = "site.yaml"
 CONTENT_ARTICLES = "articles/"
@@ -39,9 +41,30 @@ def is_media_key(key: str) -> bool:
     return key.startswith(CONTENT_MEDIA) and not key.endswith("/")
 
 
+MAX_SLUG = 120  # characters
+
+
 def is_valid_slug(slug: str) -> bool:
-    """A slug is one safe path segment: lowercase letters, digits and inner hyphens."""
-    return bool(_SLUG_RE.match(slug))
+    """A slug is one safe path segment: lowercase letters (of any script, with their combining marks), digits
+    and inner hyphens, NFC-normalised, at most MAX_SLUG characters."""
+    if _SLUG_RE.match(slug):
+        return True
+    if not slug or len(slug) > MAX_SLUG or slug[0] == "-" or slug[-1] == "-" or slug != slug.lower():
+        return False
+    if unicodedata.normalize("NFC", slug) != slug or unicodedata.category(slug[0])[0] == "M":
+        return False
+    return all(ch == "-" or ch.isalnum() or unicodedata.category(ch)[0] == "M" for ch in slug)
+
+
+def encode_path(path: str) -> str:
+    """A key's path as it is written in a URL: every character outside RFC 3986's unreserved and path
+    characters percent-encoded as UTF-8 (a path of letters, digits, hyphens and slashes is left as it is)."""
+    return quote(path, safe="/!$&'()*+,;=:@~")
+
+
+def decode_path(path: str) -> str:
+    """A URL's path as the key it names: percent-encoding decoded as UTF-8, then NFC."""
+    return unicodedata.normalize("NFC", unquote(path, errors="strict"))
 
 
 def key_to_url(key: str) -> str:
@@ -49,13 +72,18 @@ def key_to_url(key: str) -> str:
     if key == HOME_KEY:
         return "/"
     if key.endswith("/index.html"):
-        return "/" + key[: -len("index.html")]
-    return "/" + key
+        return encode_path("/" + key[: -len("index.html")])
+    return encode_path("/" + key)
 
 
 def url_to_key(url: str) -> str:
-    """The site-bucket key a root-relative URL is served from (clean URLs: `/a/` -> `a/index.html`)."""
+    """The site-bucket key a root-relative URL is served from (clean URLs: `/a/` -> `a/index.html`; a
+    percent-encoded path names the UTF-8 key)."""
     path = url.split("?", 1)[0].split("#", 1)[0]
+    try:
+        path = decode_path(path)
+    except UnicodeDecodeError:
+        pass  # not UTF-8 once decoded: the path names the key as written
     if not path.startswith("/"):
         path = "/" + path
     if path.endswith("/"):
@@ -79,7 +107,7 @@ def slug_of_post_key(key: str) -> str | None:
 
 
 def post_url(slug: str) -> str:
-    return f"/posts/{slug}/"
+    return encode_path(f"/posts/{slug}/")
 
 
 def month_archive_key(day: date) -> str:
@@ -95,7 +123,7 @@ def tag_key(tag_slug: str) -> str:
 
 
 def tag_url(tag_slug: str) -> str:
-    return f"/tags/{tag_slug}/"
+    return encode_path(f"/tags/{tag_slug}/")
 
 
 def tag_year_key(tag_slug: str, year: int) -> str:
@@ -103,7 +131,7 @@ def tag_year_key(tag_slug: str, year: int) -> str:
 
 
 def tag_year_url(tag_slug: str, year: int) -> str:
-    return f"/tags/{tag_slug}/{year:04d}/"
+    return encode_path(f"/tags/{tag_slug}/{year:04d}/")
 
 
 def sitemap_part_key(year: int, month: int) -> str:

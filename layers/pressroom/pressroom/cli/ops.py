@@ -485,6 +485,18 @@ def _alarms(stack_name: str) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def _slug_mode(root: Path) -> str:
+    """The content folder's `slugs:` setting (ascii when site.yaml is missing or cannot be read)."""
+    from pressroom.errors import Rejected
+    from pressroom.site import parse_site
+
+    settings = root / urls.CONTENT_SITE_SETTINGS
+    try:
+        return parse_site(settings.read_bytes()).slugs if settings.is_file() else "ascii"
+    except (Rejected, OSError):
+        return "ascii"
+
+
 @main.command()
 @click.argument("title")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
@@ -499,10 +511,10 @@ def new(title: str, folder: Path | None, tags: tuple[str, ...], author: str, dra
 
     from pressroom.content import slugify
 
-    slug = slugify(title)
+    root = folder or content_root(Path.cwd()) or Path.cwd()
+    slug = slugify(title, _slug_mode(root))
     if not title.strip() or not slug:
         raise click.UsageError("the title needs at least one letter or digit (it also names the file)")
-    root = folder or content_root(Path.cwd()) or Path.cwd()
     path = root / urls.CONTENT_ARTICLES / f"{slug}.md"
     if path.exists():
         raise click.UsageError(f"{path} already exists; choose another title or edit that file")

@@ -21,6 +21,7 @@ def apply() -> None:
     apply_s3_event_shape()
 
 
+
 # --- S3 events on EventBridge, as S3 sends them --------------------------------------------------------
 
 # Every object event gets the next number: per key that is S3's guarantee (a later change of a key has a
@@ -505,7 +506,10 @@ def put_object_directly(bucket: str, key: str, body: bytes, *, content_type: str
         headers["Content-Type"] = content_type
     if cache_control:
         headers["Cache-Control"] = cache_control
-    headers.update({f"x-amz-meta-{name}": value for name, value in (metadata or {}).items()})
+    for name, value in (metadata or {}).items():
+        if not value.isascii():  # as botocore refuses it before any request: S3 user metadata is US-ASCII
+            raise ValueError(f'Non ascii characters found in S3 metadata for key "{name}", value: "{value}"')
+        headers[f"x-amz-meta-{name}"] = value
     if headers:
         stored.set_metadata(CaseInsensitiveDict(headers))
     return stored.version_id or "null", str(stored.etag).strip('"')
