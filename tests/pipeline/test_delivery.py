@@ -167,10 +167,11 @@ CALLS_BEFORE_THE_CORE = {
 # rendered with, a read of who is published at each post URL among them, and a table item per tombstone (the
 # anti-entropy pass finds a missing one by key range). Races add reads, never writes: a read after each write
 # at another post's URL (a tombstone or a retired page: did a post take it meanwhile?), and after any change,
-# one read of the key's state (did another key's change overtake it?).
+# one read of the key's state (did another key's change overtake it?). A tag left with no posts (the rename
+# empties one) costs one read of its name: did its URL move under new slug rules?
 CALLS_ADDED_FOR_CONVERGENCE = {
     "publish": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 2},
-    "rename": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 3, "s3.HeadObject": 2},
+    "rename": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 3, "s3.HeadObject": 2, "dynamodb.Query": 1},
     "delete": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 8, "s3.PutObject": 3, "s3.HeadObject": 1,
                "dynamodb.PutItem": 3},
 }

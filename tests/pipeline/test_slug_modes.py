@@ -99,8 +99,40 @@ def test_switching_to_unicode_slugs_moves_every_url_and_redirects_the_old_one(st
         response = preview.respond("GET", f"/posts/{ascii_slug}/")
         assert response.status == 301 and response.headers["Location"] == new_url
         warnings = [e for e in stack.report(f"articles/{name}.md")["errors"] if e["severity"] == "warning"]
+        assert all(v.isascii() for v in head["Metadata"].values())
         assert [w["message"] for w in warnings] == [
             f"the URL changed from /posts/{ascii_slug}/ to {new_url}; the old URL redirects to the new one"]
+
+
+def test_a_tag_whose_url_moved_redirects_its_pages_to_the_new_ones(stack: Stack) -> None:
+    # given: tag pages published with ASCII slugs
+    _publish(stack, "ascii")
+
+    # when: the site switches to native-script slugs
+    stack.upload("site.yaml", _site("unicode"))
+
+    # then: each old tag page and tag-year page redirects to the new one, which lists the posts
+    s3 = stack.client("s3")
+    for name, tag, _a, _u, ascii_tag, unicode_tag in TABLE:
+        if ascii_tag == unicode_tag:
+            continue
+        new_url = urls.tag_url(unicode_tag)
+        assert name.encode() in stack.site_object(f"tags/{unicode_tag}/index.html")
+        for old, target in ((f"tags/{ascii_tag}/index.html", new_url),
+                            (f"tags/{ascii_tag}/2026/index.html", urls.tag_year_url(unicode_tag, 2026))):
+            head = s3.head_object(Bucket=stack.site_bucket, Key=old)
+            assert head["Metadata"].get("location") == target, (tag, old)
+
+    # and when the site switches back, the ASCII pages list the posts again and the native ones redirect
+    stack.upload("site.yaml", _site("ascii"))
+    for name, _tag, _a, _u, ascii_tag, unicode_tag in TABLE:
+        if ascii_tag == unicode_tag:
+            continue
+        assert name.encode() in stack.site_object(f"tags/{ascii_tag}/index.html")
+        assert "location" not in s3.head_object(Bucket=stack.site_bucket, Key=f"tags/{ascii_tag}/index.html")[
+            "Metadata"]
+        head = s3.head_object(Bucket=stack.site_bucket, Key=f"tags/{unicode_tag}/index.html")
+        assert head["Metadata"].get("location") == urls.tag_url(ascii_tag)
 
 
 def test_metadata_outside_us_ascii_is_refused_on_every_write_path(stack: Stack) -> None:

@@ -131,6 +131,11 @@ def counters(post: Post) -> list[str]:
     return [f"MONTH#{month_id(post)}"] + [f"TAGYEAR#{s}#{post.date.year:04d}" for s in post.tag_slugs]
 
 
+def counter_names(post: Post) -> dict[str, str]:
+    """The tag name each of a post's tag counters keeps (for the tag's pages once its URL moves)."""
+    return {f"TAGYEAR#{s}#{post.date.year:04d}": t for t, s in zip(post.tags, post.tag_slugs, strict=True)}
+
+
 class PostsIndex:
     """Reads and writes the posts table; every read is a key lookup or a query."""
 
@@ -213,15 +218,24 @@ class PostsIndex:
         rows = self._query("COUNT", prefix=f"TAGYEAR#{tag_slug}#")
         return sorted((int(str(r["sk"]).rsplit("#", 1)[1]) for r in rows if int(r.get("n", 0)) > 0), reverse=True)
 
-    def all_tag_years(self) -> list[tuple[str, int]]:
-        """Every (tag slug, year) that has posts: what a full rebuild re-renders."""
+    def all_tag_years(self, *, former: bool = False) -> list[tuple[str, int]]:
+        """Every (tag slug, year) that has posts: what a full rebuild re-renders; with `former`, those that had
+        posts once and have none now (their pages are gone, or redirect where the tag went)."""
         rows = self._query("COUNT", prefix="TAGYEAR#")
         found = []
         for row in rows:
             _, tag_slug, year = str(row["sk"]).split("#")
-            if int(row.get("n", 0)) > 0:
+            if (int(row.get("n", 0)) > 0) != former:
                 found.append((tag_slug, int(year)))
         return found
+
+    def tag_name(self, tag_slug: str) -> str:
+        """The name a tag slug was last given ("" for one never used): kept with its counters, which stay
+        when the tag's last post goes, so a page of a tag whose URL moved knows where it went."""
+        for row in self._query("COUNT", prefix=f"TAGYEAR#{tag_slug}#"):
+            if row.get("tag"):
+                return str(row["tag"])
+        return ""
 
     def claimants(self, slug: str, limit: int = 2) -> list[str]:
         """Content keys claiming `slug`, in the order that decides who owns it."""
@@ -331,11 +345,16 @@ class PostsIndex:
             delta[name] = delta.get(name, 0) - 1
         for name in counters(new) if new else []:
             delta[name] = delta.get(name, 0) + 1
+        names = counter_names(new) if new else {}
         for name, change in sorted(delta.items()):
             if change:
-                ops.append({"Update": {"TableName": self.table, "Key": to_item({"pk": "COUNT", "sk": name}),
-                                       "UpdateExpression": "ADD n :d",
-                                       "ExpressionAttributeValues": to_item({":d": change})}})
+                update: dict[str, Any] = {"TableName": self.table, "Key": to_item({"pk": "COUNT", "sk": name}),
+                                          "UpdateExpression": "ADD n :d", "ExpressionAttributeValues": {":d": change}}
+                if name in names:  # the tag's name, for its pages once its URL moves
+                    update["UpdateExpression"] += " SET tag = :t"
+                    update["ExpressionAttributeValues"][":t"] = names[name]
+                update["ExpressionAttributeValues"] = to_item(update["ExpressionAttributeValues"])
+                ops.append({"Update": update})
         ops.append(version_bump(self.table))
         return ops
 

@@ -38,6 +38,7 @@ class Page:
     key: str
     body: bytes
     content_type: str
+    redirect: str = ""  # a redirect object's target (kept in its metadata, where the CDN answers 301 from)
 
     @property
     def cache_control(self) -> str:
@@ -431,4 +432,4 @@ def redirect_page(key: str, target: str) -> Page:
     body = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Moved</title>'
             f'<link rel="canonical" href="{url}"><meta http-equiv="refresh" content="0; url={url}"></head>'
             f'<body><p>This page has moved to <a href="{url}">{url}</a>.</p></body></html>\n').encode()
-    return Page(key, body, HTML)
+    return Page(key, body, HTML, redirect=target)

@@ -149,6 +149,8 @@ class SiteBucket:
     @staticmethod
     def metadata_for(page: Page, extra_metadata: dict[str, str] | None = None) -> dict[str, str]:
         """The user metadata a page is stored with: its content hash, and whatever else it carries."""
+        if page.redirect:
+            extra_metadata = {REDIRECT_META: page.redirect, **(extra_metadata or {})}
         metadata = {DIGEST_META: page.digest, **(extra_metadata or {})}
         if extra_metadata:
             # The digest covers the metadata too, so a changed redirect target is a change.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pressroom import urls
-from pressroom.index import SourceState, counters, listing_entries, post_item, to_item
+from pressroom.index import SourceState, counter_names, counters, listing_entries, post_item, to_item
 from pressroom.local.moto_gaps import (
     delete_items_directly,
     item_keys_directly,
@@ -79,6 +79,7 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
     svc = stack.services()
     items: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
+    tag_names: dict[str, str] = {}
     reports: dict[str, dict[str, Any]] = {}
     for key, plan in built.plans.items():
         if key not in versions:
@@ -94,9 +95,11 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         if plan.status == Status.PUBLISHED and plan.post is not None:
             items += [post_item(plan.post), *listing_entries(plan.post)]
             counts.update(counters(plan.post))
+            tag_names.update(counter_names(plan.post))
         if plan.report is not None:
             reports[key] = {**plan.report, "version_id": version_id, "etag": etag}
-    items += [{"pk": "COUNT", "sk": name, "n": n} for name, n in sorted(counts.items())]
+    items += [{"pk": "COUNT", "sk": name, "n": n, **({"tag": tag_names[name]} if name in tag_names else {})}
+              for name, n in sorted(counts.items())]
     settings = built.verdicts.get(urls.CONTENT_SITE_SETTINGS)
     if settings is not None and settings.status == Status.PUBLISHED:
         svc.store_site(built.site)

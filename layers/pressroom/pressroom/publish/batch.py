@@ -131,8 +131,12 @@ class MemoryIndex:
     def tag_years(self, tag_slug: str) -> list[int]:
         return sorted({p.date.year for _, p in self.by_tag.get(tag_slug, [])}, reverse=True)
 
-    def all_tag_years(self) -> list[tuple[str, int]]:
-        return [(slug, year) for slug in self.by_tag for year in self.tag_years(slug)]
+    def all_tag_years(self, *, former: bool = False) -> list[tuple[str, int]]:
+        return [] if former else [(slug, year) for slug in self.by_tag for year in self.tag_years(slug)]
+
+    def tag_name(self, tag_slug: str) -> str:
+        entries = self.by_tag.get(tag_slug)
+        return entries[0][0] if entries else ""  # a built site has no history: no tag it once had
 
 
 class MemorySite:
@@ -145,6 +149,8 @@ class MemorySite:
         self.metadata: dict[str, dict[str, str]] = {}  # user metadata beyond the digest (a redirect's target)
 
     def put(self, page: render.Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
+        if page.redirect:
+            extra_metadata = {REDIRECT_META: page.redirect, **(extra_metadata or {})}
         changed = self.pages.get(page.key) != page.body or self.metadata.get(page.key, {}) != (extra_metadata or {})
         self.pages[page.key] = page.body
         self.content_types[page.key] = page.content_type

@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol, cast
 
 from pressroom import render, urls
+from pressroom.content import tag_slug as tag_slug_of
 from pressroom.model import Post
 from pressroom.site import Site
 
@@ -23,7 +24,8 @@ class ListingIndex(Protocol):
     def month(self, year: int, month: int) -> list[Post]: ...
     def tag(self, tag_slug: str, *, limit: int | None = None, year: int | None = None) -> tuple[str, list[Post]]: ...
     def tag_years(self, tag_slug: str) -> list[int]: ...
-    def all_tag_years(self) -> list[tuple[str, int]]: ...
+    def all_tag_years(self, *, former: bool = False) -> list[tuple[str, int]]: ...
+    def tag_name(self, tag_slug: str) -> str: ...
 
 
 class VersionedIndex(ListingIndex, Protocol):
@@ -76,7 +78,8 @@ class Affected:
         """Every listing page (after a settings or theme change, or for a whole-site build)."""
         found = cls(any_change=True)
         found.months = set(index.months())
-        found.tag_years = set(index.all_tag_years())
+        # with the tags that once had posts: a page of one whose URL moved redirects, any other is gone
+        found.tag_years = set(index.all_tag_years()) | set(index.all_tag_years(former=True))
         found.tags = {tag_slug for tag_slug, _ in found.tag_years}
         return found
 
@@ -117,6 +120,7 @@ class Listings:
         if not affected.any_change:
             return [], []
         index, site, theme = self.index, self.site, self.theme
+        self._moves: dict[str, str] = {}  # per render: the index is read afresh by every pass
         newest = index.newest(max(site.posts_per_page, render.FEED_COUNT, render.RECENT_COUNT))
         recent = newest[: render.RECENT_COUNT]
         months = index.months()
@@ -138,15 +142,32 @@ class Listings:
             name, posts = index.tag(tag_slug, limit=site.posts_per_page)
             if posts:
                 pages.append(render.tag_page(theme, site, tag_slug, name, posts, index.tag_years(tag_slug), recent))
+            elif moved := self._moved_tag(tag_slug):
+                pages.append(render.redirect_page(urls.tag_key(tag_slug), urls.tag_url(moved)))
             else:
                 gone.append(urls.tag_key(tag_slug))
         for tag_slug, year in sorted(affected.tag_years):
             name, posts = index.tag(tag_slug, year=year)
             if posts:
                 pages.append(render.tag_year_page(theme, site, tag_slug, name, year, posts, recent))
+            elif moved := self._moved_tag(tag_slug):
+                target = urls.tag_year_url(moved, year) if year in index.tag_years(moved) else urls.tag_url(moved)
+                pages.append(render.redirect_page(urls.tag_year_key(tag_slug, year), target))
             else:
                 gone.append(urls.tag_year_key(tag_slug, year))
         return pages, gone
+
+    def _moved_tag(self, tag_slug: str) -> str:
+        if tag_slug not in self._moves:
+            self._moves[tag_slug] = self._find_move(tag_slug)
+        return self._moves[tag_slug]
+
+    def _find_move(self, tag_slug: str) -> str:
+        """Where the posts of a tag with none left went: the slug its name has under the site's slug rules now,
+        when that differs and has posts ("" otherwise: its pages are gone)."""
+        name = self.index.tag_name(tag_slug)
+        moved = tag_slug_of(name, self.site.slugs) if name else ""
+        return moved if moved and moved != tag_slug and self.index.tag_years(moved) else ""
 
     def rebuild(self, affected: Affected) -> list[str]:
         """Write the pages these changes touch, from the newest state; returns the keys whose content changed.
