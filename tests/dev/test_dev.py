@@ -309,3 +309,28 @@ def test_a_refused_site_yaml_keeps_the_last_good_settings(session: tuple[DevSess
     wait_for(lambda: re.search(r"rejected\s+site.yaml: .*timezone", output.getvalue()), what="the rejection")
     assert "Harbour Town Gazette" in get(dev.preview_url)[1]
     (folder / "site.yaml").write_text(good)
+
+
+def test_switching_slugs_in_dev_redirects_the_old_urls(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    # given: an article named in Cyrillic, published at its transliterated URL
+    dev, folder, output = session
+    good = (folder / "site.yaml").read_text()
+    (folder / "articles" / "Новости порта.md").write_bytes(article("Новости порта", "2026-03-08"))
+    wait_for(lambda: get(dev.preview_url + "posts/novosti-porta/")[0] == 200, what="publishing the article")
+
+    # when: the site switches to native-script slugs
+    (folder / "site.yaml").write_text(good + "slugs: unicode\n")
+
+    # then: the article moves, and its old URL redirects there (urllib follows the 301)
+    new = "/posts/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8-%D0%BF%D0%BE%D1%80%D1%82%D0%B0/"
+    wait_for(lambda: get(dev.preview_url + new[1:])[0] == 200, timeout=60, what="publishing at the new URL")
+    s3 = dev.stack.client("s3")
+    wait_for(lambda: s3.head_object(Bucket=dev.stack.site_bucket, Key="posts/novosti-porta/index.html")[
+        "Metadata"].get("location") == new, what="the redirect from the old URL")
+    status, page = get(dev.preview_url + "posts/novosti-porta/")
+    assert status == 200 and "Новости порта" in page
+    assert "republishing every article" in output.getvalue()
+    (folder / "site.yaml").write_text(good)
+    (folder / "articles" / "Новости порта.md").unlink()
+    wait_for(lambda: get(dev.preview_url + "posts/novosti-porta/")[0] in (404, 410), timeout=60,
+             what="switching back and removing the article")

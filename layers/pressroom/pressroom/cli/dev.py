@@ -430,6 +430,7 @@ class DevSession:
                 loaded = self.stack.load(built, progress=progress, replace_all=again)
         except EmptyFolder:
             return None  # nothing to load yet: whatever is saved later is published as it comes
+        self.slug_mode = built.site.slugs
         self.watcher.uploaded = dict(loaded.uploaded)
         for key in loaded.changed:  # saved again while the batch ran: publish what is on disk now
             self.watcher.uploaded.pop(key, None)
@@ -469,22 +470,29 @@ class DevSession:
         refused site.yaml goes through the pipeline too, which reports it and keeps the last good settings)."""
         assert self.watcher is not None
         settings = self.watcher.root / urls.CONTENT_SITE_SETTINGS
-        if any(settings == Path(os.path.abspath(p)) for p in paths) and self._acceptable(settings):
+        mode = self._slug_mode(settings) if any(settings == Path(os.path.abspath(p)) for p in paths) else None
+        if mode is not None and mode != getattr(self, "slug_mode", mode):
+            # every URL moves: the pipeline republishes each article from its state, so the old URLs redirect
+            self.console.print(f"site.yaml changed slugs to {mode}: republishing every article so that its old "
+                               "URL redirects …")
+            self.slug_mode = mode
+            return self.watcher.apply(paths)
+        if mode is not None:
             self.console.print("site.yaml changed: rebuilding the site …")
             self.reload()
             return [("reload", urls.CONTENT_SITE_SETTINGS)]
         return self.watcher.apply(paths)
 
     @staticmethod
-    def _acceptable(settings: Path) -> bool:
+    def _slug_mode(settings: Path) -> str | None:
+        """The `slugs:` of a valid site.yaml; None when it cannot be read or is refused."""
         from pressroom.errors import Rejected
         from pressroom.site import parse_site
 
         try:
-            parse_site(settings.read_bytes())
+            return parse_site(settings.read_bytes()).slugs
         except (OSError, Rejected):
-            return False
-        return True
+            return None
 
     def reload(self) -> Any:
         """Re-render the whole site through the batch core (settings or theme edits), pausing delivery."""
