@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, event_source
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING
 
 from pressroom.handlers import rebuild_listings
 from pressroom.observability import observability
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger, tracer, metrics = observability()
 
@@ -14,6 +16,5 @@ logger, tracer, metrics = observability()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_source(data_class=DynamoDBStreamEvent)
-def lambda_handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict:
-    return rebuild_listings(event.records)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return rebuild_listings(event.get("Records", []))

@@ -243,3 +243,31 @@ def test_a_full_rebuild_publishes_media_again_and_still_ends_with_one_wildcard(s
     assert tasks == 3 and svc.index.rebuild_left(rebuild_id) == (0, 3)
     assert stack.site_object("media/photo.png") == png
     assert [b["Paths"]["Items"] for b in front.batches] == [["/*"]]
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_invalidate_listings_keeps_the_home_page_fresh_at_the_edge(stack: Stack, fresh: bool) -> None:
+    # given: a new post, rendered, whose stream record the index function is about to handle
+    from pressroom import handlers
+
+    stack.upload("articles/a.md", article("A story", "2026-03-02"), wait=False)
+    stack.deliver(stack.take_events())
+    item = stack.client("dynamodb").get_item(TableName=stack.posts_table,
+                                             Key={"pk": {"S": "POST#a"}, "sk": {"S": "POST"}})["Item"]
+    stack.skip_stream()
+    env = dict(stack.functions["IndexFunction"].environment, DISTRIBUTION_ID="E123",
+               INVALIDATE_LISTINGS="true" if fresh else "false")
+    front = FakeCloudFront()
+    handlers.reset()
+    handlers._services[config.from_environ(env)] = publish.Services(
+        config.from_environ(env), s3=stack.client("s3"), dynamodb=stack.client("dynamodb"), cloudfront=front)
+
+    # when: the index function rebuilds the listings
+    with config.invocation_environ(env):
+        handlers.rebuild_listings([{"eventName": "INSERT", "dynamodb": {"NewImage": item}}])
+    handlers.reset()
+
+    # then: with InvalidateListings, one invalidation of the home page and recent.json; without, none
+    assert b"A story" in stack.site_object("index.html")
+    expected = [["/", "/recent.json"]] if fresh else []
+    assert [batch["Paths"]["Items"] for batch in front.batches] == expected

@@ -150,12 +150,19 @@ def test_content_events_rule_takes_only_the_pipelines_inputs(resources: dict[str
     assert logical(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == "ContentEventsRule"
 
 
-def test_render_mapping_reports_partial_batch_failures(resources: dict[str, Any]) -> None:
+def _window(template: dict[str, Any], mapping: dict[str, Any]) -> tuple[int, int, int]:
+    """A mapping's batching window, a template parameter: its default and its bounds."""
+    parameter = template["Parameters"][logical(mapping["MaximumBatchingWindowInSeconds"])]
+    return int(parameter["Default"]), int(parameter["MinValue"]), int(parameter["MaxValue"])
+
+
+def test_render_mapping_reports_partial_batch_failures(template: dict[str, Any], resources: dict[str, Any]) -> None:
     mapping = _events(resources, "RenderFunction", "SQS")
     assert logical(mapping["Queue"]) == "RenderQueue"
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert 1 <= mapping["BatchSize"] <= 10
-    assert mapping["MaximumBatchingWindowInSeconds"] >= 1
+    # latency first: an upload is rendered at once; a newsroom may gather uploads for up to 5 minutes (AWS's bound)
+    assert _window(template, mapping) == (0, 0, 300)
 
 
 def test_render_mapping_never_runs_more_functions_than_are_reserved(resources: dict[str, Any]) -> None:
@@ -166,11 +173,12 @@ def test_render_mapping_never_runs_more_functions_than_are_reserved(resources: d
     assert mapping["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "RenderConcurrency"}
 
 
-def test_stream_mapping_coalesces_bisects_and_sets_failures_aside(resources: dict[str, Any]) -> None:
+def test_stream_mapping_coalesces_bisects_and_sets_failures_aside(template: dict[str, Any],
+                                                                  resources: dict[str, Any]) -> None:
     mapping = _events(resources, "IndexFunction", "DynamoDB")
     assert logical(mapping["Stream"]) == "PostsTable"
     assert mapping["StartingPosition"] == "TRIM_HORIZON"
-    assert mapping["MaximumBatchingWindowInSeconds"] >= 1  # a burst of uploads is one rebuild
+    assert _window(template, mapping) == (1, 0, 300)  # a burst of uploads within a second is one rebuild
     assert mapping["BisectBatchOnFunctionError"] is True  # a poison record ends up alone
     assert 0 <= mapping["MaximumRetryAttempts"] <= 10  # bounded: the shard moves on
     assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600

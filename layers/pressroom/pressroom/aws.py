@@ -8,6 +8,7 @@ from typing import Any
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, str], Any] = {}
+_session: list[Any] = []  # one boto3 session for every client: it loads botocore's data files once
 
 
 def client(service: str) -> Any:
@@ -19,8 +20,15 @@ def client(service: str) -> Any:
         found = _clients.get(cache_key)
         if found is None:
             import boto3  # provided by the Lambda runtime; imported late to keep cold starts light
+            from botocore.config import Config
 
-            found = boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint or None)
+            from pressroom.parallel import POOL_SIZE
+
+            if not _session:
+                _session.append(boto3.session.Session())
+            # as many connections as calls made at once (`pressroom.parallel`): none waits for a free one
+            found = _session[0].client(service, region_name=region, endpoint_url=endpoint or None,
+                                       config=Config(max_pool_connections=POOL_SIZE))
             _clients[cache_key] = found
         return found
 
@@ -29,3 +37,4 @@ def reset_clients() -> None:
     """Forget every cached client (the local stack calls this between deployments)."""
     with _lock:
         _clients.clear()
+        _session.clear()

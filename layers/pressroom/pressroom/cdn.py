@@ -25,6 +25,15 @@ def paths_for(keys: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
+FRESH_LISTINGS = {"index.html": "/", "recent.json": "/recent.json"}  # what InvalidateListings keeps fresh
+
+
+def listing_paths(keys: Iterable[str]) -> list[str]:
+    """The paths InvalidateListings invalidates after a listings rebuild: the home page and recent.json, when
+    they changed (every other listing is left to its 60 s cache)."""
+    return sorted(FRESH_LISTINGS[key] for key in set(keys) if key in FRESH_LISTINGS)
+
+
 def note_changed(keys: Iterable[str]) -> None:
     """Record changed site keys for the batch in progress (ignored outside a batch)."""
     pending = _pending.get()

@@ -34,6 +34,7 @@ class Config:
     theme_dir: str | None = None  # a theme folder over the default theme (local builds); None: the default
     max_receive_count: int | None = None  # the render queue's redrive policy: the last delivery of a task
     dead_letter_queue: str | None = None  # where a task goes after its last delivery
+    invalidate_listings: bool = False  # the template's InvalidateListings: / and recent.json on each rebuild
 
     def now(self) -> datetime:
         """The pipeline's clock: real UTC time, or the fixed instant a local stack injects."""
@@ -50,6 +51,20 @@ def _required(env: Mapping[str, str], name: str) -> str:
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in ("", "true", "false"):
+        raise ConfigurationError(f"{name} must be true or false, got {value!r}")
+    return value == "true"
+
+
+def trace_calls(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the functions load the X-Ray SDK for a subsegment per AWS call (the template's TraceAwsCalls).
+
+    Read when a handler module is imported, before any invocation: from the process environment."""
+    return _flag(os.environ if env is None else env, "PRESSROOM_TRACE_CALLS")
 
 
 @contextmanager
@@ -101,4 +116,5 @@ def from_environ(env: Mapping[str, str] | None = None) -> Config:
         theme_dir=_optional(env, "PRESSROOM_THEME_DIR"),
         max_receive_count=receives,
         dead_letter_queue=_optional(env, "DEAD_LETTER_QUEUE"),
+        invalidate_listings=_flag(env, "INVALIDATE_LISTINGS"),
     )

@@ -1,4 +1,8 @@
-"""What the Lambda handlers call: one function per handler, building its services per configuration."""
+"""What the Lambda handlers call: one function per handler, building its services per configuration.
+
+Each path imports what it needs when it first runs: the index function never loads the article parser, and a
+media upload loads neither the parser nor Jinja (cold starts pay only for their own path).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from pressroom import cdn
 from pressroom import config as config_module
 from pressroom.config import Config
 from pressroom.events import parse_body
-from pressroom.publish import NotStarted, Outcome, Publisher, Services, affected_by, listings_for
+from pressroom.publish.services import Services
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+    from logging import Logger
+
+    from pressroom.publish.core import Outcome
 
 _services: dict[Config, Services] = {}
 
@@ -40,6 +46,32 @@ def render_batch() -> Iterator[None]:
         yield
 
 
+class BatchFailed(RuntimeError):
+    """Every message of a render batch failed: the invocation fails, as Lambda expects of a batch with no
+    success (the messages go back to the queue and count a delivery each)."""
+
+
+def render_messages(records: list[dict[str, Any]], metrics: Any, logger: Logger,
+                    remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
+    """Handle one render batch (SQS records as Lambda hands them over) and return the partial batch response:
+    the messages that failed go back to the queue, the rest are deleted. One CDN invalidation covers the
+    pages the batch changed."""
+    failures: list[dict[str, str]] = []
+    with render_batch():
+        for record in records:
+            message_id = str(record.get("messageId", ""))
+            receives = int(record.get("attributes", {}).get("ApproximateReceiveCount") or 1)
+            try:
+                render_record(str(record.get("body", "")), metrics, receive_count=receives, message_id=message_id,
+                              remaining_ms=remaining_ms)
+            except Exception:  # noqa: BLE001 - the message goes back to the queue, the others go on
+                logger.exception("render task failed", extra={"message_id": message_id})
+                failures.append({"itemIdentifier": message_id})
+    if records and len(failures) == len(records):
+        raise BatchFailed(f"all {len(records)} messages of the batch failed; see the log for each")
+    return {"batchItemFailures": failures}
+
+
 def render_record(body: str, metrics: Any = None, *, receive_count: int = 1, message_id: str = "",
                   remaining_ms: Callable[[], int] | None = None) -> Outcome | None:
     """Handle one render-queue message (an S3 object event or a pipeline task).
@@ -52,6 +84,8 @@ def render_record(body: str, metrics: Any = None, *, receive_count: int = 1, mes
     event = parse_body(body)
     if event is None:
         return None
+    from pressroom.publish.lambda_shell import NotStarted, Publisher
+
     publisher = Publisher(services(), metrics=metrics, remaining_ms=remaining_ms)
     try:
         return publisher.handle(event)
@@ -65,7 +99,13 @@ def render_record(body: str, metrics: Any = None, *, receive_count: int = 1, mes
         raise
 
 
-def rebuild_listings(records: Iterable[DynamoDBRecord]) -> dict[str, Any]:
-    """Handle one batch of posts-table stream records: one rebuild of every listing page they touch."""
-    written = listings_for(services()).rebuild(affected_by(records))
+def rebuild_listings(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Handle one batch of posts-table stream records (as Lambda hands them over): one rebuild of every
+    listing page they touch."""
+    from pressroom.publish import lambda_shell, listings
+
+    svc = services()
+    written = lambda_shell.listings_for(svc).rebuild(listings.affected_by(records))
+    if svc.config.invalidate_listings:  # the template's InvalidateListings: the home page fresh at the edge
+        cdn.invalidate(svc.cloudfront, svc.config.distribution_id, cdn.listing_paths(written))
     return {"written": len(written)}

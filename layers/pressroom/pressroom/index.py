@@ -11,7 +11,8 @@ One table, keys `pk`/`sk`, every query by key (never a scan):
   STORY#<id>        / <content key> every upload with this `id:`; `gone` lists the URLs of one deleted since
   TOMBSTONE         / <site key>    a deleted post's URL that answers 410, with the key that left it
   REPAIR            / CURSOR or RUN#<request>   where the anti-entropy pass goes on; a requested run's result
-  LISTINGS          / VERSION       grows with every change of a post or of the settings (listings compare it)
+  LISTINGS          / VERSION       grows with every change of a post or of the settings (listings compare it);
+                                    keeps a copy of the settings, read with it in one request
 """
 
 from __future__ import annotations
@@ -122,9 +123,14 @@ def _stored_as(post: Post) -> dict[str, Any]:
             "ExpressionAttributeValues": to_item(values)}
 
 
-def version_bump(table: str) -> dict[str, Any]:
-    return {"Update": {"TableName": table, "Key": to_item(LISTINGS_VERSION), "UpdateExpression": "ADD n :one",
-                       "ExpressionAttributeValues": to_item({":one": 1})}}
+def version_bump(table: str, settings: str | None = None) -> dict[str, Any]:
+    """The update that grows the listings version. With `settings` (the accepted site settings as JSON), the
+    version item keeps them too, so a listings pass reads its version and its settings in one consistent read."""
+    expression, values = "ADD n :one", {":one": 1}
+    if settings is not None:
+        expression, values = "ADD n :one SET settings = :s", {":one": 1, ":s": settings}
+    return {"Update": {"TableName": table, "Key": to_item(LISTINGS_VERSION), "UpdateExpression": expression,
+                       "ExpressionAttributeValues": to_item(values)}}
 
 
 def counters(post: Post) -> list[str]:
@@ -360,8 +366,15 @@ class PostsIndex:
 
     def listings_version(self) -> int:
         """The listings version: it grows with every committed change of a post and of the settings."""
+        return self.listings_state()[0]
+
+    def listings_state(self) -> tuple[int, str | None]:
+        """The listings version and the settings JSON kept with it (None when the settings were last accepted
+        before the version item kept them: they are then in SITE / SETTINGS only)."""
         item = self.db.get_item(TableName=self.table, Key=to_item(LISTINGS_VERSION), ConsistentRead=True).get("Item")
-        return int(from_item(item).get("n", 0)) if item else 0
+        data = from_item(item) if item else {}
+        settings = data.get("settings")
+        return int(data.get("n", 0)), settings if isinstance(settings, str) else None
 
     # --- anti-entropy runs ------------------------------------------------------------------------------
 

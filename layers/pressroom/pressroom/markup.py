@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
-from markdown_it.rules_block.table import table as gfm_table
+if TYPE_CHECKING:  # markdown-it and nh3 are loaded where an article is parsed, not by every importer
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_block import StateBlock
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -86,6 +86,8 @@ def clean_text(text: str) -> str:
 def sanitize(html: str) -> str:
     """Keep only allowlisted tags, attributes and URL schemes, then tidy the result into valid HTML."""
     check_text_runs(html)
+    import nh3
+
     cleaned = nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
@@ -331,6 +333,8 @@ def _emit(node: _Node | str, out: list[str], *, parent: str, phrasing: bool) -> 
 def _markdown() -> MarkdownIt:
     # maxNesting makes markdown-it stop descending and silently drop what lies deeper; set it at our own
     # bound so that markdown_to_html can tell when that happened and refuse the article instead.
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False,
                                    "maxNesting": MAX_DEPTH})
     md.enable("table")
@@ -351,6 +355,8 @@ def _counted_table(state: StateBlock, start: int, end: int, silent: bool) -> boo
     """markdown-it's GFM table rule, with the cells of all the body's tables counted against MAX_TABLE_CELLS
     (a header of many columns over many short rows would otherwise make far more cells than the text has)."""
     before = len(state.tokens)
+    from markdown_it.rules_block.table import table as gfm_table
+
     found = gfm_table(state, start, end, silent)
     if found and not silent:
         cells = state.env.get("table cells", 0) + sum(1 for token in state.tokens[before:]
@@ -384,5 +390,7 @@ def inline_text(text: str) -> str:
 
 def plain_text(html: str) -> str:
     """The text of an HTML fragment, whitespace collapsed."""
+    import nh3
+
     text = nh3.clean(html, tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT))
     return " ".join(unescape(text).split())

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pressroom import cdn, urls
-from pressroom.render import Page
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+    from pressroom.render import Page
 else:
     S3Client = Any
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
-
-import yaml
 
 MAX_YAML_CHARS = 64 * 1024
 MAX_DEPTH = 16
@@ -18,14 +17,20 @@ ALLOWED_TAGS = frozenset(_CORE + name for name in ("str", "int", "float", "bool"
 _TIMESTAMP = _CORE + "timestamp"
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, leaving dates as text: the caller parses them and can name the field it rejects."""
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    """The safe loader, leaving dates as text: the caller parses them and can name the field it rejects.
+    Made on first use, so that importing this module does not load PyYAML."""
+    import yaml
 
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
-    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
-}
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in Loader.yaml_implicit_resolvers.items()
+    }
+    return Loader
 
 
 class YamlError(ValueError):
@@ -63,9 +68,11 @@ def load_document(text: str) -> Document:
     """Like `load`, also giving the line of each top-level key so problems can point at it."""
     if len(text) > MAX_YAML_CHARS:
         raise YamlError(f"YAML is larger than {MAX_YAML_CHARS // 1024} KB")
+    import yaml  # loaded on first use: the listings and media paths never parse YAML
+
     try:
         lines = _check(text)
-        return Document(yaml.load(text, Loader=_Loader), lines)
+        return Document(yaml.load(text, Loader=_loader()), lines)
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -86,11 +93,13 @@ def _check(text: str) -> dict[str, int]:
     Returns the line of each top-level mapping key. Raises on too many aliases, values or levels, on any
     tag outside the plain data types, and on a key given twice in one mapping.
     """
+    import yaml
+
     stack: list[_Level] = []
     top_lines: dict[str, int] = {}
     aliases = nodes = 0
     documents = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=_loader()):
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:

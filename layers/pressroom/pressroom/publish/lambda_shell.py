@@ -7,9 +7,9 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pressroom import cdn, render, urls
+from pressroom import cdn, urls
 from pressroom.errors import Problem, Rejected
 from pressroom.events import ObjectEvent, task_message
 from pressroom.index import SourceState
@@ -28,10 +28,13 @@ from pressroom.publish.core import (
     next_claimant,
     read_upload,
 )
-from pressroom.publish.listings import Listings
 from pressroom.publish.services import Services
 from pressroom.site import Site, parse_site
 from pressroom.storage import REDIRECT_META, TOMBSTONE_META, TOMBSTONE_STATUS, TooLarge
+
+if TYPE_CHECKING:  # the renderer (Jinja) is loaded by the paths that render, never by a media upload's
+    from pressroom import render
+    from pressroom.publish.listings import Listings
 
 logger = library_logger("pipeline")
 
@@ -54,8 +57,11 @@ class NotStarted(OutOfTime):
 
 def listings_for(svc: Services, theme: render.Theme | None = None) -> Listings:
     """Listings over the posts table and the site bucket, with the deployment's settings and theme."""
+    from pressroom import render
+    from pressroom.publish.listings import Listings
+
     return Listings(svc.index, svc.site_bucket, None, theme or render.load_theme(svc.config.theme_dir),
-                    settings=svc.reload_site)
+                    settings=svc.reload_site, snapshot=svc.listings_snapshot, concurrent=True)
 
 
 class Publisher:
@@ -65,9 +71,18 @@ class Publisher:
                  remaining_ms: Callable[[], int] | None = None) -> None:
         self.svc = services
         self.config = services.config
-        self.theme = theme or render.load_theme(services.config.theme_dir)
+        self._theme = theme
         self.metrics = metrics or NoMetrics()
         self.remaining_ms = remaining_ms  # the invocation's time left (Lambda's context); None: no limit
+
+    @property
+    def theme(self) -> render.Theme:
+        """The deployment's theme, loaded by the first task that renders."""
+        if self._theme is None:
+            from pressroom import render
+
+            self._theme = render.load_theme(self.config.theme_dir)
+        return self._theme
 
     def handle(self, event: ObjectEvent) -> Outcome | None:
         self._in_time(START_RESERVE_MS, "start", NotStarted)
@@ -269,6 +284,8 @@ class Publisher:
             return Outcome(key, CONFLICT)
         page_key = ""
         if plan.status == Status.PUBLISHED and plan.post is not None and plan.article is not None:
+            from pressroom import render
+
             recent = svc.index.newest(render.RECENT_COUNT)
             page = render.article_page(self.theme, svc.site(), plan.article, recent)
             page_key = page.key
@@ -342,6 +359,8 @@ class Publisher:
         """A deleted post's URLs answer 410 Gone, except where another key's post is online now."""
         if not keys:
             return
+        from pressroom import render
+
         site = self.svc.site()
         for key in keys:
             slug = urls.slug_of_post_key(key)
@@ -517,6 +536,8 @@ class Publisher:
         same = hashlib.sha256(f"{event.sequencer}|{source.version_id if source else ''}".encode()).hexdigest()[:32]
         _, count = fan_out_rebuild(self.svc, rebuild_id=same if event.sequencer else None)
         if source is not None:
+            from pressroom import render
+
             warnings = render.language_warnings(self.theme, site)
             self.svc.content.put_report(key, _settings_report(key, source.version_id, source.etag, Status.PUBLISHED,
                                                               "/", warnings, self.config.now()))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Protocol, cast
+from functools import partial
+from typing import Any, Protocol, cast
 
 from pressroom import render, urls
 from pressroom.content import tag_slug as tag_slug_of
 from pressroom.model import Post
 from pressroom.site import Site
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 
 class ListingIndex(Protocol):
@@ -84,14 +82,18 @@ class Affected:
         return found
 
 
-def affected_by(records: Iterable[DynamoDBRecord]) -> Affected:
-    """Which pages a batch of DynamoDB stream records on POST# items changes (old and new images both count)."""
+def affected_by(records: Iterable[dict[str, Any]]) -> Affected:
+    """Which pages a batch of DynamoDB stream records on POST# items changes (old and new images both count).
+
+    The records are as Lambda hands them over: images in DynamoDB's attribute-value JSON."""
+    from pressroom.index import from_item
+
     found = Affected()
     for record in records:
-        images = record.dynamodb
-        for image in (images.old_image, images.new_image) if images is not None else ():
-            if str(image.get("pk", "")).startswith("POST#"):
-                found.add(Post.from_dict(image))
+        images = record.get("dynamodb") or {}
+        for image in (images.get("OldImage"), images.get("NewImage")):
+            if image and str(image.get("pk", {}).get("S", "")).startswith("POST#"):
+                found.add(Post.from_dict(from_item(image)))
     return found
 
 
@@ -100,11 +102,14 @@ class Listings:
     into the site bucket while other invocations change the index and write the same pages."""
 
     def __init__(self, index: ListingIndex, site_writer: SiteWriter, site: Site | None, theme: render.Theme, *,
-                 settings: Callable[[], Site] | None = None) -> None:
+                 settings: Callable[[], Site] | None = None,
+                 snapshot: Callable[[], tuple[int, Site]] | None = None, concurrent: bool = False) -> None:
         self.index = index
         self.bucket = site_writer
         self._site = site
         self.settings = settings  # reads the settings afresh (each pass of a rebuild reads them again)
+        self.snapshot = snapshot  # reads the listings version and its settings together (one request)
+        self.concurrent = concurrent  # index reads and page writes over the network: made at once
         self.theme = theme
 
     @property
@@ -115,15 +120,35 @@ class Listings:
             self._site = self.settings()
         return self._site
 
+    def _all(self, tasks: list[Callable[[], Any]]) -> list[Any]:
+        """Independent reads or writes: at once over the network, one after the other in memory."""
+        if self.concurrent:
+            from pressroom.parallel import run_all
+
+            return run_all(tasks)
+        return [task() for task in tasks]
+
     def pages(self, affected: Affected) -> tuple[list[render.Page], list[str]]:
         """The pages to write and the keys to delete for these changes."""
         if not affected.any_change:
             return [], []
         index, site, theme = self.index, self.site, self.theme
         self._moves: dict[str, str] = {}  # per render: the index is read afresh by every pass
-        newest = index.newest(max(site.posts_per_page, render.FEED_COUNT, render.RECENT_COUNT))
+        months_touched, tags, tag_years = sorted(affected.months), sorted(affected.tags), sorted(affected.tag_years)
+        # every read the pages need, made together: one round trip rather than one per listing
+        reads: list[Callable[[], Any]] = [
+            partial(index.newest, max(site.posts_per_page, render.FEED_COUNT, render.RECENT_COUNT)), index.months,
+            *(partial(index.month, year, month) for year, month in months_touched),
+            *(partial(index.tag, tag_slug, limit=site.posts_per_page) for tag_slug in tags),
+            *(partial(index.tag_years, tag_slug) for tag_slug in tags),
+            *(partial(index.tag, tag_slug, year=year) for tag_slug, year in tag_years)]
+        found = iter(self._all(reads))
+        newest, months = next(found), next(found)
+        of_month = {key: next(found) for key in months_touched}
+        of_tag = {tag_slug: next(found) for tag_slug in tags}
+        years_of = {tag_slug: next(found) for tag_slug in tags}
+        of_tag_year = {key: next(found) for key in tag_years}
         recent = newest[: render.RECENT_COUNT]
-        months = index.months()
         pages = [
             render.home_page(theme, site, newest, months), render.recent_document(newest),
             render.atom_feed(site, newest), render.rss_feed(site, newest), render.json_feed(site, newest),
@@ -131,23 +156,23 @@ class Listings:
             *theme.assets.values(),
         ]
         gone: list[str] = []
-        for year, month in sorted(affected.months):
-            posts = index.month(year, month)
+        for year, month in months_touched:
+            posts = of_month[(year, month)]
             if posts:
                 pages.append(render.month_page(theme, site, year, month, posts, recent))
                 pages.append(render.sitemap_part(site, year, month, posts))
             else:
                 gone += [urls.month_archive_key(date(year, month, 1)), urls.sitemap_part_key(year, month)]
-        for tag_slug in sorted(affected.tags):
-            name, posts = index.tag(tag_slug, limit=site.posts_per_page)
+        for tag_slug in tags:
+            name, posts = of_tag[tag_slug]
             if posts:
-                pages.append(render.tag_page(theme, site, tag_slug, name, posts, index.tag_years(tag_slug), recent))
+                pages.append(render.tag_page(theme, site, tag_slug, name, posts, years_of[tag_slug], recent))
             elif moved := self._moved_tag(tag_slug):
                 pages.append(render.redirect_page(urls.tag_key(tag_slug), urls.tag_url(moved)))
             else:
                 gone.append(urls.tag_key(tag_slug))
-        for tag_slug, year in sorted(affected.tag_years):
-            name, posts = index.tag(tag_slug, year=year)
+        for tag_slug, year in tag_years:
+            name, posts = of_tag_year[(tag_slug, year)]
             if posts:
                 pages.append(render.tag_year_page(theme, site, tag_slug, name, year, posts, recent))
             elif moved := self._moved_tag(tag_slug):
@@ -188,13 +213,18 @@ class Listings:
         index, bucket = cast("VersionedIndex", self.index), cast("VersionedWriter", self.bucket)
         changed: list[str] = []
         for _ in range(MAX_PASSES):
-            version = index.listings_version()
-            if self.settings is not None:
-                self._site = self.settings()  # read after the version: a settings change bumps it
+            if self.snapshot is not None:
+                version, self._site = self.snapshot()  # the settings a change of them bumped the version with
+            else:
+                version = index.listings_version()
+                if self.settings is not None:
+                    self._site = self.settings()  # read after the version: a settings change bumps it
             pages, gone = self.pages(affected)
-            for key in gone:
-                bucket.delete(key, version=version)
-            changed += [p.key for p in pages if bucket.put(p, version=version)]
+            # the writes of one pass are independent (distinct keys), so they go together; all have ended
+            # before the version is read again
+            written = self._all([*(partial(bucket.delete, key, version=version) for key in gone),
+                                 *(partial(bucket.put, page, version=version) for page in pages)])
+            changed += [page.key for page, done in zip(pages, written[len(gone):], strict=True) if done]
             if index.listings_version() == version:
                 return sorted(set(changed))
         raise ListingsKeptChanging(f"the posts index changed during each of {MAX_PASSES} renders of the listings; "

@@ -50,8 +50,17 @@ class Services:
         if self._site is None:
             item = self.dynamodb.get_item(TableName=self.config.posts_table, Key=to_item(SITE_SETTINGS_KEY),
                                           ConsistentRead=True).get("Item")
-            self._site = Site(**json.loads(from_item(item)["settings"])) if item else Site()
+            self._site = _site_from(from_item(item)["settings"]) if item else Site()
         return self._site
+
+    def listings_snapshot(self) -> tuple[int, Site]:
+        """The listings version and the settings in force at it, in one consistent read (two for a table whose
+        version item does not keep the settings yet: they were last accepted before it did)."""
+        version, settings = self.index.listings_state()
+        if settings is None:
+            return version, self.reload_site()
+        self._site = _site_from(settings)
+        return version, self._site
 
     def reload_site(self) -> Site:
         """The site settings read again (listings that started over after a change read them afresh)."""
@@ -63,7 +72,12 @@ class Services:
         from dataclasses import asdict
 
         table = self.config.posts_table
-        item = to_item({**SITE_SETTINGS_KEY, "settings": json.dumps(asdict(site), sort_keys=True)})
+        settings = json.dumps(asdict(site), sort_keys=True)
+        item = to_item({**SITE_SETTINGS_KEY, "settings": settings})
         self.dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": item}},
-                                                          version_bump(table)])
+                                                          version_bump(table, settings)])
         self._site = site
+
+
+def _site_from(settings: str) -> Site:
+    return Site(**json.loads(settings))
