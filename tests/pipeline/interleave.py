@@ -11,6 +11,8 @@ from typing import Any
 
 import botocore.client
 
+from pressroom import parallel
+
 Actor = Callable[[], Any]
 
 WRITES = ("Put", "Delete", "Update", "Transact", "Copy", "Send", "Create", "Change", "BatchWrite")
@@ -181,7 +183,8 @@ class Interleaver:
         with self._cond:
             self._actor_of[threading.get_ident()] = name
         try:
-            walk.results[name] = actor()
+            with parallel.in_line():  # the calls an invocation makes at once are scheduled one by one too
+                walk.results[name] = actor()
         except BaseException as exc:  # noqa: BLE001 - reported with the walk
             walk.errors[name] = exc
         finally:

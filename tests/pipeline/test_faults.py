@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,20 +36,23 @@ class Fault:
 @contextmanager
 def injecting(fault: Fault) -> Iterator[Fault]:
     inside = {"depth": 0}
+    counting = threading.Lock()
     real_call = botocore.client.BaseClient._make_api_call
     real_invoke = Function.invoke
 
     def make_api_call(self: Any, operation: str, params: dict[str, Any]) -> Any:
         if not inside["depth"]:
             return real_call(self, operation, params)
-        fault.calls += 1
+        with counting:  # calls made at once (pressroom.parallel) are numbered one by one
+            fault.calls += 1
+            number = fault.calls
         name = f"{self.meta.service_model.service_name}.{operation}"
         error = ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, operation)
-        if fault.calls == fault.at and not fault.after:
+        if number == fault.at and not fault.after:
             fault.fired = name
             raise error
         result = real_call(self, operation, params)
-        if fault.calls == fault.at:
+        if number == fault.at:
             fault.fired = name
             raise error
         return result

@@ -166,16 +166,16 @@ def test_a_page_written_after_a_newer_commit_is_rewritten_from_the_newest_versio
     stack.upload("articles/a.md", article("Newer version"), wait=False)
     events += [parse_body(b) for b in stack.take_events()]
     older, newer = events
-    real_put = SiteBucket.put_over  # how an article page is written
+    real_put = SiteBucket.write_over  # how an article page is written
     raced = []
 
-    def put_after_a_rival(self, page, **kwargs):
+    def put_after_a_rival(self, page, stored, **kwargs):
         if not raced and page.key == "posts/a/index.html" and b"Older version" in page.body:
             raced.append(True)
             _publisher(stack).handle(newer)  # the newer delivery finishes while the older one is writing
-        return real_put(self, page, **kwargs)
+        return real_put(self, page, stored, **kwargs)
 
-    monkeypatch.setattr(SiteBucket, "put_over", put_after_a_rival)
+    monkeypatch.setattr(SiteBucket, "write_over", put_after_a_rival)
 
     # when: the older event was delivered when the older version was still the current object
     s3 = stack.client("s3")

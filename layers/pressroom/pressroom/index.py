@@ -308,16 +308,21 @@ class PostsIndex:
             raise
         return True
 
-    def mark_applied(self, key: str, sequencer: str) -> None:
+    def mark_applied(self, key: str, sequencer: str) -> tuple[str, int] | None:
         """Record that every effect of the state committed with `sequencer` was carried out (and forget what it
-        retired). Nothing happens when a newer state has been committed since."""
+        retired). Nothing happens when a newer state has been committed since.
+
+        Returns the stored state's sequencer and revision after the mark (None when a newer state was committed):
+        whether anything committed while the effects were carried out, without another read."""
         try:
-            self.db.update_item(
+            found = self.db.update_item(
                 TableName=self.table, Key=to_item({"pk": f"SRC#{key}", "sk": "SRC"}),
                 UpdateExpression="SET applied = :seq REMOVE retire", ConditionExpression="sequencer = :seq",
-                ExpressionAttributeValues=to_item({":seq": sequencer}))
+                ExpressionAttributeValues=to_item({":seq": sequencer}), ReturnValues="ALL_NEW")
         except self.db.exceptions.ConditionalCheckFailedException:
-            pass
+            return None
+        data = from_item(found.get("Attributes", {}))
+        return str(data.get("sequencer", "")), int(data.get("revision", 0) or 0)
 
     def _post_ops(self, old: Post | None, new: Post | None) -> list[dict[str, Any]]:
         """The writes that move a post from `old` to `new`: its POST# item, its listing entries, the counters

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -24,6 +26,9 @@ POOL_SIZE = 16  # threads, and connections per client: a publish's listing pages
 _lock = threading.Lock()
 _pool: list[ThreadPoolExecutor] = []
 _inside = threading.local()  # set in pool threads: a task that runs tasks of its own runs them in line
+_in_line: contextvars.ContextVar[bool] = contextvars.ContextVar("pressroom_in_line", default=False)
+# told (started, ended) of every concurrent run: the local stack's latency mode, which counts round trips
+observers: list[Callable[[float, float], None]] = []
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -46,9 +51,10 @@ def run_all(tasks: Iterable[Callable[[], T]]) -> list[T]:
     task, or with one task, the tasks run in line: a task never waits for the pool it occupies.
     """
     work = list(tasks)
-    if len(work) <= 1 or getattr(_inside, "active", False):
+    if len(work) <= 1 or getattr(_inside, "active", False) or _in_line.get():
         return [task() for task in work]
     executor = _executor()
+    started = time.perf_counter()
     futures = [executor.submit(contextvars.copy_context().run, task) for task in work]
     results: list[Any] = []
     failure: BaseException | None = None
@@ -58,9 +64,22 @@ def run_all(tasks: Iterable[Callable[[], T]]) -> list[T]:
         except BaseException as exc:  # noqa: BLE001 - raised below, once every task has ended
             results.append(None)
             failure = failure or exc
+    for observer in observers:
+        observer(started, time.perf_counter())
     if failure is not None:
         raise failure
     return results
+
+
+@contextmanager
+def in_line() -> Iterator[None]:
+    """Inside (in this context only), tasks run one after the other in task order, in the caller's thread: for
+    a harness that schedules every AWS call of an invocation itself, one at a time."""
+    token = _in_line.set(True)
+    try:
+        yield
+    finally:
+        _in_line.reset(token)
 
 
 def shutdown() -> None:

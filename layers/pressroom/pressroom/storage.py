@@ -162,22 +162,21 @@ class SiteBucket:
     def put(self, page: Page, *, extra_metadata: dict[str, str] | None = None, version: int | None = None) -> bool:
         """Write `page` unless the stored object has the same content hash, or (for a listing page rendered from
         listings `version`) was rendered from a newer version; True when written."""
-        return self.put_over(page, extra_metadata=extra_metadata, version=version)[0]
+        return self.write_over(page, self.stored_metadata(page.key), extra_metadata=extra_metadata, version=version)
 
-    def put_over(self, page: Page, *, extra_metadata: dict[str, str] | None = None,
-                 version: int | None = None) -> tuple[bool, dict[str, str] | None]:
-        """`put`, also returning the user metadata of the object that was there (None when there was none)."""
+    def write_over(self, page: Page, stored: dict[str, str] | None, *, extra_metadata: dict[str, str] | None = None,
+                   version: int | None = None) -> bool:
+        """`put`, given the user metadata of what is stored at the page's key (read before, with other reads)."""
         metadata = self.metadata_for(page, extra_metadata)
-        stored = self.stored_metadata(page.key)
         if (stored or {}).get(DIGEST_META) == metadata[DIGEST_META] or self._newer(stored, version):
-            return False, stored
+            return False
         if version is not None:
             metadata[VERSION_META] = str(version)
         self.s3.put_object(Bucket=self.bucket, Key=page.key, Body=page.body, ContentType=page.content_type,
                            CacheControl=page.cache_control, Metadata=metadata)
         self.written.append(page.key)
         cdn.note_changed([page.key])
-        return True, stored
+        return True
 
     def redirect_target(self, key: str) -> str | None:
         """The target of a redirect object at `key`, or None when there is none (or it is a page)."""

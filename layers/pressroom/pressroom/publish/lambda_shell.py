@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pressroom import cdn, urls
@@ -16,6 +17,7 @@ from pressroom.index import SourceState
 from pressroom.media import MAX_MEDIA_BYTES, media_type
 from pressroom.model import Post
 from pressroom.observability import NoMetrics, library_logger
+from pressroom.parallel import run_all
 from pressroom.publish.core import (
     Known,
     Outcome,
@@ -55,6 +57,10 @@ class NotStarted(OutOfTime):
     """The invocation is too close to its timeout to start a task: the task goes back to the queue whole."""
 
 
+def _nothing() -> None:
+    return None
+
+
 def listings_for(svc: Services, theme: render.Theme | None = None) -> Listings:
     """Listings over the posts table and the site bucket, with the deployment's settings and theme."""
     from pressroom import render
@@ -72,6 +78,7 @@ class Publisher:
         self.svc = services
         self.config = services.config
         self._theme = theme
+        self._marked: dict[str, tuple[str, int] | None] = {}  # key -> its state when its effects were marked done
         self.metrics = metrics or NoMetrics()
         self.remaining_ms = remaining_ms  # the invocation's time left (Lambda's context); None: no limit
 
@@ -195,9 +202,9 @@ class Publisher:
 
     def _overtaken(self, key: str, outcome: Outcome) -> bool:
         """Whether a newer version, or another key's change to this one (a displacement), committed while this
-        one's page was being written."""
-        stored = self.svc.index.source(key)
-        return (stored.sequencer, stored.revision) != (outcome.sequencer, outcome.revision)
+        one's page was being written: the state as the mark of its effects found it, after every write."""
+        stored = self._marked.pop(key, None)
+        return stored != (outcome.sequencer, outcome.revision)
 
     def _article_once(self, event: ObjectEvent) -> Outcome | None:
         index = self.svc.index
@@ -211,12 +218,17 @@ class Publisher:
         expected = state.sequencer if state.exists else None
         sequencer = state.sequencer if event.forced or not event.sequencer else event.sequencer
         limit = self.config.max_upload_bytes
-        try:
-            source = self.svc.content.get(event.key, max_bytes=limit)
-            size = source.size if source else None
-        except TooLarge as exc:
-            source, size = None, exc.size
-        site = self.svc.site() if source is not None else Site()  # a deleted key has nothing to parse
+        def fetch() -> tuple[Any, int | None]:
+            try:
+                found = self.svc.content.get(event.key, max_bytes=limit)
+            except TooLarge as exc:
+                return None, exc.size
+            return found, found.size if found else None
+
+        # the object after the state (a version older than the state's is never read for it); the settings
+        # along with it
+        (source, size), settings = run_all([fetch, self.svc.site])
+        site = settings if source is not None else Site()  # a deleted key has nothing to parse
         reading = read_upload(event.key, source.body if source else None, site, now=self.config.now(),
                               first_published=state.first_published, max_bytes=limit, size=size,
                               version_id=source.version_id if source else "", etag=source.etag if source else "")
@@ -233,13 +245,17 @@ class Publisher:
         """Read what the decision depends on. A slug is claimed before its claimants are read, so two keys
         publishing at one slug at once always see each other."""
         index, key = self.svc.index, state.key
-        own = self._own_post(state)
-        known = Known(state, reading, sequencer, self.config.now(), own_post=own)
         if reading.status != Status.PUBLISHED:
-            return known
+            return Known(state, reading, sequencer, self.config.now(), own_post=self._own_post(state))
         slug = reading.article.slug
-        index.claim(slug, key)
-        owner = index.claimants(slug, 1)[0]
+        # the key's post under another slug, read with the claim; under this slug it is the occupant
+        other = state.slug and state.slug != slug
+        own = run_all([partial(index.claim, slug, key), partial(self._own_post, state) if other else _nothing])[1]
+        claimants, occupant = run_all([partial(index.claimants, slug, 1), partial(index.post, slug)])
+        if state.slug == slug and occupant is not None and occupant.source_key == key:
+            own = occupant
+        known = Known(state, reading, sequencer, self.config.now(), own_post=own)
+        owner = claimants[0]
         if owner != key:
             return Known(state, reading, sequencer, known.now, own_post=own, owner=owner)
         moved: set[str] = set()
@@ -249,18 +265,14 @@ class Publisher:
             # then always sees this key, and re-publishes it with the URLs the deleted post leaves
             index.claim_story(story, key)
             moved = {k for other, gone in index.story_claims(story).items() if other != key for k in gone}
-        taken = set()
         # every redirect the key would write, asked for now or remembered from before, is checked against the
         # posts online: a redirect never replaces a published post
         wanted = {urls.url_to_key(a) for a in reading.article.aliases} | set(state.redirects) | set(
             state.tombstones) | moved
-        for redirect_key in sorted(wanted):
-            alias_slug = urls.slug_of_post_key(redirect_key)
-            if alias_slug is not None and alias_slug != slug:
-                found = index.post(alias_slug)
-                if found is not None and found.source_key != key:
-                    taken.add(redirect_key)
-        return Known(state, reading, sequencer, known.now, own_post=own, owner=owner, occupant=index.post(slug),
+        elsewhere = {k: s for k in sorted(wanted) if (s := urls.slug_of_post_key(k)) is not None and s != slug}
+        found = run_all([partial(index.post, alias_slug) for alias_slug in elsewhere.values()])
+        taken = {k for k, post in zip(elsewhere, found, strict=True) if post is not None and post.source_key != key}
+        return Known(state, reading, sequencer, known.now, own_post=own, owner=owner, occupant=occupant,
                      taken=frozenset(taken), moved=frozenset(moved))
 
     def _own_post(self, state: SourceState) -> Post | None:
@@ -283,14 +295,23 @@ class Publisher:
             # the owner it is held behind released the slug after it was read: decide again
             return Outcome(key, CONFLICT)
         page_key = ""
+        # what does not depend on the page goes with it: the report and the schedule
+        effects: list[Callable[[], Any]] = [partial(self._report, plan)]
+        if plan.unschedule or plan.schedule is not None:
+            effects.append(partial(self._schedule_for, plan))
         if plan.status == Status.PUBLISHED and plan.post is not None and plan.article is not None:
             from pressroom import render
 
-            recent = svc.index.newest(render.RECENT_COUNT)
+            page_key = urls.post_key(plan.article.slug)
+            # what the page is rendered from, and what is stored at its URL, read together; the assets it
+            # links to are written before it
+            recent, replaced, *_ = run_all([partial(svc.index.newest, render.RECENT_COUNT),
+                                            partial(svc.site_bucket.stored_metadata, page_key),
+                                            *(partial(svc.site_bucket.put, a) for a in self.theme.assets.values())])
             page = render.article_page(self.theme, svc.site(), plan.article, recent)
-            page_key = page.key
-            self._write_assets()
-            _, replaced = svc.site_bucket.put_over(page)
+            effects.insert(0, partial(svc.site_bucket.write_over, page, replaced))
+            run_all(effects)
+            effects = []
             self._redirect_owner_told((replaced or {}).get(REDIRECT_META, ""), key)
             for redirect_key in plan.redirects:
                 svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url),
@@ -302,17 +323,22 @@ class Publisher:
         self._stories(plan)
         for slug in plan.release:
             self._release(slug, key)
-        if plan.unschedule:
-            self._unschedule(key)
-        if plan.schedule is not None:
-            self.schedule(key, plan.schedule)
-        if plan.report is None:
-            svc.content.delete_report(key)
-        else:
-            svc.content.put_report(key, plan.report)
-        svc.index.mark_applied(key, plan.state.sequencer)
+        run_all(effects)
+        self._marked[key] = svc.index.mark_applied(key, plan.state.sequencer)
         self._tell(plan)
         return plan.outcome()
+
+    def _report(self, plan: Plan) -> None:
+        if plan.report is None:
+            self.svc.content.delete_report(plan.key)
+        else:
+            self.svc.content.put_report(plan.key, plan.report)
+
+    def _schedule_for(self, plan: Plan) -> None:
+        if plan.unschedule:
+            self._unschedule(plan.key)
+        if plan.schedule is not None:
+            self.schedule(plan.key, plan.schedule)
 
     def _take_back(self, keys: list[str], owner: str) -> None:
         """Pages `owner` wrote after it lost them: deleted, or, where another key's post is online now (it
@@ -438,10 +464,6 @@ class Publisher:
         for key in sorted(keys):
             if key != except_key and self.svc.site_bucket.redirect_target(key) is not None:
                 self.svc.site_bucket.delete(key)
-
-    def _write_assets(self) -> None:
-        for asset in self.theme.assets.values():
-            self.svc.site_bucket.put(asset)
 
     # --- schedules ------------------------------------------------------------------------------------
 
