@@ -355,3 +355,49 @@ def test_items_stored_directly_are_read_and_streamed_as_written_through_the_api(
     stored = db.get_item(TableName=stack.posts_table, Key=to_item({"pk": "FEED", "sk": item["sk"]}))["Item"]
     assert stored == to_item(item)
     assert stack._read_stream("PostsTable")[0]["eventName"] == "INSERT"
+
+
+def test_concurrent_conditional_transactions_are_serializable_as_in_dynamodb(stack: Stack) -> None:
+    # given: a counter that each of many threads bumps with a transaction conditioned on the value it read
+    import threading
+
+    db, table = stack.client("dynamodb"), stack.posts_table
+    key = {"pk": {"S": "TEST"}, "sk": {"S": "COUNTER"}}
+    db.put_item(TableName=table, Item={**key, "n": {"N": "0"}})
+    won: list[int] = []
+
+    def bump() -> None:
+        for _ in range(20):
+            seen = db.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["n"]["N"]
+            try:
+                db.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": table, "Key": key, "UpdateExpression": "SET n = :next",
+                                "ConditionExpression": "n = :seen",
+                                "ExpressionAttributeValues": {":seen": {"N": seen}, ":next": {"N": str(int(seen) + 1)}}}},
+                    {"Put": {"TableName": table, "Item": {"pk": {"S": "TEST"}, "sk": {"S": f"BY#{seen}"}}}}])
+            except db.exceptions.TransactionCanceledException as exc:
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                assert set(reasons) <= {"None", "ConditionalCheckFailed", None}, reasons  # never half-applied
+            else:
+                won.append(int(seen))
+
+    # when: the threads switch as often as the interpreter allows, so that moto's steps interleave
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=bump) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        sys.setswitchinterval(interval)
+
+    # then: every success moved the counter by one from the value it saw, and wrote its own item
+    final = int(db.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["n"]["N"])
+    assert sorted(won) == list(range(final))
+    items = db.query(TableName=table, KeyConditionExpression="pk = :p AND begins_with(sk, :b)",
+                     ExpressionAttributeValues={":p": {"S": "TEST"}, ":b": {"S": "BY#"}})["Items"]
+    assert len(items) == final

@@ -19,6 +19,7 @@ def apply() -> None:
     apply_transaction_snapshots()
     apply_fast_queries()
     apply_s3_event_shape()
+    apply_one_table_operation_at_a_time()  # last: it wraps the patched methods too
 
 
 
@@ -219,6 +220,47 @@ def apply_transaction_snapshots() -> None:
     models.copy = _NoTableCopy()  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _transactions_applied = True
+
+
+# --- DynamoDB operations one at a time, as atomic as in AWS -----------------------------------------------
+
+_TABLE_OPERATIONS = ("get_item", "put_item", "update_item", "delete_item", "query", "scan", "transact_write_items",
+                     "transact_get_items", "batch_get_item", "batch_write_item")
+_serialized = False
+
+
+def apply_one_table_operation_at_a_time() -> None:
+    """Make each DynamoDB operation atomic under concurrent callers, as in AWS.
+
+    moto's backend checks a write's condition, then changes the items, with nothing between two threads: two
+    transactions at once can both pass their conditions, or one can fail half-applied (an AttributeError as
+    cancellation reason), and a Query can walk a partition another write is changing. DynamoDB makes each
+    write atomic and each transaction serializable; here a lock makes every table operation of moto's
+    backend run alone (the functions' calls made at once, and concurrent invocations, still overlap in
+    everything else).
+    """
+    global _serialized
+    if _serialized:
+        return
+    import functools
+    import threading
+
+    from moto.dynamodb import models
+
+    lock = threading.RLock()
+
+    def alone(method: Any) -> Any:
+        @functools.wraps(method)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+        return run
+
+    for name in _TABLE_OPERATIONS:
+        method = getattr(models.DynamoDBBackend, name, None)
+        if method is not None:
+            setattr(models.DynamoDBBackend, name, alone(method))
+    _serialized = True
 
 
 # --- DynamoDB queries that cost what they touch -------------------------------------------------------

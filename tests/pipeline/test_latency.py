@@ -1,0 +1,86 @@
+"""With a delay at every AWS call, as in AWS: two versions of a key delivered at once still end as the newest,
+calls made at once overlap, and the round-trip count follows the calls that waited for each other."""
+
+from __future__ import annotations
+
+import threading
+
+from pressroom.local import Stack
+from pressroom.local.latency import Call, latency, sequential_round_trips
+from tests.conftest import article
+from tests.pipeline.helpers import site_state, table_state
+
+
+def _deliver_at_once(stack: Stack, bodies: list[str]) -> None:
+    errors: list[BaseException] = []
+
+    def deliver(body: str) -> None:
+        try:
+            stack.deliver([body])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors and not any(thread.is_alive() for thread in threads)
+
+
+def test_two_versions_of_a_key_delivered_at_once_end_as_the_newest(stack: Stack) -> None:
+    # given: two versions of one article, uploaded one after the other, their events taken
+    stack.upload("articles/a.md", article("First draft", "2026-03-02", tags=["port"]), wait=False)
+    stack.upload("articles/a.md", article("Final text", "2026-03-02", tags=["port", "rail"]), wait=False)
+    bodies = stack.take_events()
+    assert len(bodies) == 2
+
+    # when: both are delivered at once, each call answered 5 ms late, newest first
+    with latency(0.005) as log:
+        _deliver_at_once(stack, list(reversed(bodies)))
+        stack.settle()
+
+    # then: the site is what the newest version alone gives
+    assert len(log.of("RenderFunction")) >= 2
+    page = stack.site_object("posts/a/index.html") or b""
+    assert b"Final text" in page and b"First draft" not in page
+    assert b"Final text" in (stack.site_object("tags/rail/index.html") or b"")
+    got = (_posts(stack), site_state(stack))
+    stack.reset()
+    stack.upload("articles/a.md", article("Final text", "2026-03-02", tags=["port", "rail"]))
+    assert got == (_posts(stack), site_state(stack))
+
+
+def _posts(stack: Stack) -> dict:
+    """The table but for the upload's own state, whose version and sequencer differ between uploads."""
+    return {key: item for key, item in table_state(stack).items() if not key[0].startswith("SRC#")}
+
+
+def test_a_publish_makes_its_independent_calls_at_once(stack: Stack) -> None:
+    stack.upload("articles/warm.md", article("Warm-up", "2026-03-01", tags=["port"]))
+    with latency(0.01) as log:
+        stack.upload("articles/new.md", article("New story", "2026-03-02", tags=["port", "rail"]))
+    (render,), (index,) = log.of("RenderFunction"), log.of("IndexFunction")
+    assert log.sequential_round_trips(render) < len(log.calls_of(render))
+    assert log.sequential_round_trips(index) < len(log.calls_of(index)) / 3
+    threads = {call.thread for call in log.calls_of(index)}
+    assert len(threads) > 2  # pool threads: the listing pages were written together
+
+
+def _call(start: float, end: float, thread: int) -> Call:
+    return Call("F", 1, "s3.PutObject", start, end, thread)
+
+
+def test_round_trips_count_the_calls_that_waited_for_each_other() -> None:
+    main = 1
+    calls = [
+        _call(0.0, 1.0, main),  # a read
+        # a run of three tasks started at 1.0; moto answers them one after the other (1.5, 2.0, 2.5)
+        _call(1.0, 1.5, 2), _call(1.0, 2.0, 3), _call(1.0, 2.5, 4),
+        _call(1.6, 2.6, 2),  # the first task's second call: it waited for its first
+        _call(2.6, 3.6, 4),  # a fourth task, run by the thread the third one left
+        _call(3.7, 4.7, main),  # after the run: it waited for all of them
+    ]
+    phases = [(1.0, 3.6)]
+    assert sequential_round_trips(calls, main, phases) == 4  # the read, a task, the call after it, the last
+    assert sequential_round_trips(calls[:4], main, phases) == 2
