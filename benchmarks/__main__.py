@@ -1,5 +1,6 @@
-"""`python -m benchmarks`: render cost, the worst uploads, a publish by site size, a build, builds beside Hugo and
-Pelican, dev servers, concurrent invocations interleaved, a failure at every AWS call."""
+"""`python -m benchmarks`: render cost, the worst uploads, a publish by site size, a publish's latency, cold starts,
+a build, builds beside Hugo and Pelican, dev servers, concurrent invocations interleaved, a failure at every AWS
+call."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from pathlib import Path
 
 from benchmarks.corpus import NOW, markdown, write_pressroom
 from benchmarks.devserver import bench_dev
+from benchmarks.latency import bench_cold_start, bench_latency
 from benchmarks.sidebyside import bench_side_by_side
 from benchmarks.worst import bench_worst
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("render", "worst", "publish", "build", "compare", "dev", "interleavings", "faults")
+SECTIONS = ("render", "worst", "publish", "latency", "coldstart", "build", "compare", "dev", "interleavings", "faults")
 
 
 def bench_render(count: int) -> dict[str, float]:
@@ -215,6 +217,10 @@ def main() -> None:
         bench_worst()
     if "publish" in only:
         report_publish(bench_publish([10, 2000], repeats=1 if args.quick else 3))
+    if "latency" in only:
+        bench_latency(repeats=1 if args.quick else 3)
+    if "coldstart" in only:
+        bench_cold_start(3 if args.quick else 7)
     if "build" in only:
         print("build:", bench_build(20 if args.quick else 200), flush=True)
     if "compare" in only:
