@@ -9,7 +9,7 @@ import click
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 # Each module below adds its commands to `main`; a new command is a new module in this list.
-COMMAND_MODULES = ("build", "check", "dev", "ops")
+COMMAND_MODULES = ("init", "build", "check", "dev", "ops")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -497,10 +497,29 @@ def _slug_mode(root: Path) -> str:
         return "ascii"
 
 
+EXAMPLE_FOLDER = Path("examples") / "site"  # what `make dev` previews in a clone of the project
+
+
+def _new_article_folder(folder: Path | None) -> tuple[Path, str]:
+    """The content folder a new article goes to, and a line saying why when it was not named (--dir)."""
+    if folder is not None:
+        return folder, ""
+    here = Path.cwd()
+    found = content_root(here)
+    if found is not None:
+        return found, ""
+    if (here / "template.yaml").is_file() and (here / EXAMPLE_FOLDER / urls.CONTENT_SITE_SETTINGS).is_file():
+        return here / EXAMPLE_FOLDER, (f"(in {EXAMPLE_FOLDER}, the folder `make dev` previews; --dir DIR writes into "
+                                       "another content folder)")
+    return here, (f"(no site.yaml in {here} or above, so into {here / urls.CONTENT_ARTICLES}: preview it with "
+                  "`pressroom dev .`, or pass --dir DIR for a content folder made by `pressroom init`)")
+
+
 @main.command()
 @click.argument("title")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
-              help="Content folder (default: the one holding the current folder, else the current folder).")
+              help="Content folder (default: the one holding the current folder; in the project's root, "
+                   "examples/site; else the current folder).")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for several).")
 @click.option("--author", default="", help="The byline.")
 @click.option("--draft/--no-draft", default=True, show_default=True,
@@ -511,7 +530,7 @@ def new(title: str, folder: Path | None, tags: tuple[str, ...], author: str, dra
 
     from pressroom.content import slugify
 
-    root = folder or content_root(Path.cwd()) or Path.cwd()
+    root, where = _new_article_folder(folder)
     slug = slugify(title, _slug_mode(root))
     if not title.strip() or not slug:
         raise click.UsageError("the title needs at least one letter or digit (it also names the file)")
@@ -530,3 +549,5 @@ def new(title: str, folder: Path | None, tags: tuple[str, ...], author: str, dra
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
     click.echo(f"wrote {path}" + (" (a draft: set draft: false to publish it)" if draft else ""))
+    if where:
+        click.echo(where)
