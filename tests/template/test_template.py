@@ -537,6 +537,10 @@ def test_deploy_guide_describes_every_parameter_and_the_outputs_it_names(templat
     named = set(re.findall(r"^\| `([A-Za-z]+)`", guide, re.MULTILINE)) - set(template["Parameters"])
     named |= set(re.findall(r"OutputKey=='([A-Za-z]+)'", guide))
     assert named <= set(template["Outputs"]), named - set(template["Outputs"])
+    # and every output the stack gives is in the outputs table (alone or beside others in one row)
+    rows = re.findall(r"^\| (`[A-Za-z]+`(?:, `[A-Za-z]+`)*) \|", guide, re.MULTILINE)
+    in_table = {name for row in rows for name in re.findall(r"`([A-Za-z]+)`", row)}
+    assert set(template["Outputs"]) <= in_table, set(template["Outputs"]) - in_table
 
 
 def test_the_content_and_the_index_outlive_the_stack(template: dict[str, Any]) -> None:
@@ -544,3 +548,82 @@ def test_the_content_and_the_index_outlive_the_stack(template: dict[str, Any]) -
     for name in ("ContentBucket", "PostsTable"):
         resource = template["Resources"][name]
         assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), name
+
+
+# --- staff roles ---------------------------------------------------------------------------------------------
+
+CONTENT_ARN, STACK_ARN = "arn:aws:s3:::content", "arn:aws:cloudformation:us-east-1:123456789012:stack/news/1"
+
+
+def _arn(value: Any) -> str:
+    """A policy's resource with the template's references filled in (the content bucket, this stack)."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return str(value["Fn::Sub"]).replace("${ContentBucket.Arn}", CONTENT_ARN)
+    if value == {"Fn::GetAtt": ["ContentBucket", "Arn"]} or value == {"Fn::GetAtt": "ContentBucket.Arn"}:
+        return CONTENT_ARN
+    if value == {"Ref": "AWS::StackId"}:
+        return STACK_ARN
+    raise AssertionError(f"a staff policy names something other than the content bucket or the stack: {value}")
+
+
+def _allows(resources: dict[str, Any], policy: str, action: str, resource: str, prefix: str | None = None) -> bool:
+    """Whether `policy` allows `action` on `resource` (for ListBucket, with `prefix`), as IAM evaluates an
+    identity policy of Allow statements: an action, a resource pattern and StringLike conditions must match."""
+    from fnmatch import fnmatchcase
+
+    for statement in _as_list(_props(resources, policy)["PolicyDocument"]["Statement"]):
+        assert statement["Effect"] == "Allow"
+        if action not in _as_list(statement["Action"]):
+            continue
+        if not any(fnmatchcase(resource, _arn(r)) for r in _as_list(statement["Resource"])):
+            continue
+        like = statement.get("Condition", {}).get("StringLike", {})
+        if like and (prefix is None or not any(fnmatchcase(prefix, p) for p in _as_list(like["s3:prefix"]))):
+            continue
+        return True
+    return False
+
+
+def test_staff_policies_are_managed_policies_with_their_arns_as_outputs(template: dict[str, Any]) -> None:
+    for policy in ("ReporterPolicy", "EditorPolicy", "ReadOnlyPolicy"):
+        assert template["Resources"][policy]["Type"] == "AWS::IAM::ManagedPolicy"
+        assert template["Outputs"][f"{policy}Arn"]["Value"] == {"Ref": policy}
+        for statement in _as_list(_props(template["Resources"], policy)["PolicyDocument"]["Statement"]):
+            for resource in _as_list(statement["Resource"]):
+                _arn(resource)  # only the content bucket's prefixes and this stack
+
+
+@pytest.mark.parametrize(("policy", "action", "key", "allowed"), [
+    ("ReporterPolicy", "s3:PutObject", "articles/port-strike.md", True),
+    ("ReporterPolicy", "s3:PutObject", "media/photos/quay.jpg", True),
+    ("ReporterPolicy", "s3:DeleteObject", "articles/port-strike.md", True),
+    ("ReporterPolicy", "s3:GetObject", "_reports/articles/port-strike.md.json", True),
+    ("ReporterPolicy", "s3:GetObject", "_reports/media/photos/quay.jpg.json", True),
+    ("ReporterPolicy", "s3:PutObject", "site.yaml", False),
+    ("ReporterPolicy", "s3:PutObject", "_reports/articles/port-strike.md.json", False),
+    ("ReporterPolicy", "s3:GetObject", "_reports/site.yaml.json", False),
+    ("ReporterPolicy", "s3:PutObject", "articlesx/escape.md", False),
+    ("EditorPolicy", "s3:PutObject", "site.yaml", True),
+    ("EditorPolicy", "s3:PutObject", "articles/port-strike.md", True),
+    ("EditorPolicy", "s3:GetObject", "_reports/site.yaml.json", True),
+    ("EditorPolicy", "s3:PutObject", "_reports/site.yaml.json", False),
+    ("EditorPolicy", "s3:PutObject", "theme/base.html", False),
+    ("ReadOnlyPolicy", "s3:GetObject", "articles/port-strike.md", True),
+    ("ReadOnlyPolicy", "s3:GetObject", "_reports/articles/port-strike.md.json", True),
+    ("ReadOnlyPolicy", "s3:PutObject", "articles/port-strike.md", False),
+    ("ReadOnlyPolicy", "s3:DeleteObject", "articles/port-strike.md", False),
+])
+def test_staff_policies_reach_their_prefixes_and_nothing_else(resources: dict[str, Any], policy: str, action: str,
+                                                              key: str, allowed: bool) -> None:
+    assert _allows(resources, policy, action, f"{CONTENT_ARN}/{key}") is allowed
+
+
+def test_staff_can_find_the_stack_and_list_only_their_prefixes(resources: dict[str, Any]) -> None:
+    for policy in ("ReporterPolicy", "EditorPolicy", "ReadOnlyPolicy"):
+        assert _allows(resources, policy, "cloudformation:DescribeStacks", STACK_ARN)
+        assert not _allows(resources, policy, "cloudformation:DescribeStacks", STACK_ARN.replace("news", "other"))
+        assert not _allows(resources, policy, "s3:PutObject", "arn:aws:s3:::site/index.html")
+    assert _allows(resources, "ReporterPolicy", "s3:ListBucket", CONTENT_ARN, prefix="articles/")
+    assert _allows(resources, "ReporterPolicy", "s3:ListBucket", CONTENT_ARN, prefix="_reports/articles/")
+    assert not _allows(resources, "ReporterPolicy", "s3:ListBucket", CONTENT_ARN, prefix="_reports/")
+    assert _allows(resources, "ReadOnlyPolicy", "s3:ListBucket", CONTENT_ARN, prefix="")
