@@ -137,10 +137,20 @@ def test_publish_uploads_and_reports_each_outcome(deployed: Stack, tmp_path: Pat
     (folder / "articles" / "bad.md").write_text("---\ndate: 2026-03-03\n---\nNo title.\n")
     assert os.environ["AWS_ENDPOINT_URL"] == deployed.endpoint_url
 
-    # when
-    result = CliRunner().invoke(main, ["publish", str(folder), "--stack", deployed.stack_name, "--timeout", "60"])
+    # when: published as it is
+    refused = CliRunner().invoke(main, ["publish", str(folder), "--stack", deployed.stack_name, "--timeout", "60"])
 
-    # then
+    # then: check rejects the bad file, so nothing is uploaded
+    assert refused.exit_code == 1, refused.output
+    assert "bad.md" in refused.output and "title" in refused.output and "nothing uploaded" in refused.output
+    assert "--force" in refused.output
+    assert deployed.site_object("posts/one/index.html") is None and deployed.report("articles/one.md") is None
+
+    # when: forced
+    result = CliRunner().invoke(main, ["publish", str(folder), "--stack", deployed.stack_name, "--timeout", "60",
+                                       "--force"])
+
+    # then: the pipeline rejects it too, with a report, and publishes the rest
     assert result.exit_code == 1, result.output
     assert "/posts/one/" in result.output and "/posts/two/" in result.output
     assert "articles/bad.md" in result.output and "title" in result.output
@@ -237,3 +247,13 @@ def test_an_unknown_stack_is_a_configuration_error(deployed: Stack, tmp_path: Pa
         result = CliRunner().invoke(main, [*args, "--stack", "no-such-stack"])
         assert result.exit_code == 2, (args, result.output)
         assert "no-such-stack" in result.output
+
+
+def test_published_urls_are_on_the_sites_own_domain() -> None:
+    from pressroom.cli.ops import DeployedStack
+
+    custom = DeployedStack("news", {"SiteUrl": "https://news.example.org/",
+                                    "DistributionDomainName": "d1234.cloudfront.net"})
+    assert custom.site_url == "https://news.example.org"
+    assert DeployedStack("news", {"DistributionDomainName": "d1234.cloudfront.net"}).site_url == \
+        "https://d1234.cloudfront.net"

@@ -81,6 +81,28 @@ def check(paths: tuple[Path, ...], site_file: Path | None, max_bytes: int, now_t
     nothing is rejected or held, 1 otherwise, 2 for usage errors.
     """
     now = parse_now(now_text) or datetime.now(UTC)
+    results = verdicts(paths, site_file, max_bytes, now)
+    failed = [v for _, v in results if not v.ok]
+    if as_json:
+        click.echo(json.dumps({"ok": not failed, "files": [as_dict(shown, v) for shown, v in results]},
+                              ensure_ascii=False, indent=1))
+    else:
+        for shown, verdict in results:
+            for problem in verdict.problems:
+                click.echo(describe(shown, problem), err=True)
+            if verdict.ok and not quiet and verdict.status != Status.IGNORED:
+                word = "ok" if verdict.status == Status.PUBLISHED else verdict.status.value
+                click.echo(f"{word} {shown}" + (f" -> {verdict.url}" if verdict.url and verdict.url != "/" else ""))
+        if len(results) > 1 or failed:
+            counts = ", ".join(f"{n} {s.value}" for s in Status
+                               if (n := sum(1 for _, v in results if v.status == s)))
+            click.echo(f"{len(results) - len(failed)} of {len(results)} files pass ({counts})", err=True)
+    sys.exit(EXIT_REJECTED if failed else EXIT_OK)
+
+
+def verdicts(paths: tuple[Path, ...], site_file: Path | None, max_bytes: int,
+             now: datetime) -> list[tuple[str, Verdict]]:
+    """(the path as given, its verdict) for every file `check` judges in PATHS (`pressroom publish` too)."""
     results: list[tuple[str, Verdict]] = []
     given: Site | None = None
     if site_file is not None:
@@ -117,19 +139,4 @@ def check(paths: tuple[Path, ...], site_file: Path | None, max_bytes: int, now_t
                 results.append((named[verdict.path.resolve()], verdict))
     for path in loose:
         results.append((str(path), judge_alone(path, given or Site(), now, max_bytes)))
-    failed = [v for _, v in results if not v.ok]
-    if as_json:
-        click.echo(json.dumps({"ok": not failed, "files": [as_dict(shown, v) for shown, v in results]},
-                              ensure_ascii=False, indent=1))
-    else:
-        for shown, verdict in results:
-            for problem in verdict.problems:
-                click.echo(describe(shown, problem), err=True)
-            if verdict.ok and not quiet and verdict.status != Status.IGNORED:
-                word = "ok" if verdict.status == Status.PUBLISHED else verdict.status.value
-                click.echo(f"{word} {shown}" + (f" -> {verdict.url}" if verdict.url and verdict.url != "/" else ""))
-        if len(results) > 1 or failed:
-            counts = ", ".join(f"{n} {s.value}" for s in Status
-                               if (n := sum(1 for _, v in results if v.status == s)))
-            click.echo(f"{len(results) - len(failed)} of {len(results)} files pass ({counts})", err=True)
-    sys.exit(EXIT_REJECTED if failed else EXIT_OK)
+    return results

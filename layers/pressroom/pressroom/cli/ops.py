@@ -95,8 +95,10 @@ class DeployedStack:
 
     @property
     def site_url(self) -> str:
+        """The site's own address (SiteUrl: the custom domain when there is one), without its final slash."""
+        site = self.outputs.get("SiteUrl", "").rstrip("/")
         domain = self.outputs.get("DistributionDomainName", "")
-        return f"https://{domain}" if domain else ""
+        return site or (f"https://{domain}" if domain else "")
 
     def services(self) -> Any:
         from pressroom import aws
@@ -167,6 +169,24 @@ def _spinner(console: Any, text: str) -> Any:
     return Live(Spinner("dots", text), console=console, transient=True, redirect_stdout=False,
                 redirect_stderr=False)
 
+def _refuse_rejected(paths: tuple[Path, ...], plan: list[tuple[str, Path]]) -> None:
+    """Stop before any upload when `pressroom check` rejects a file of the plan, naming each with its problems."""
+    from pressroom.cli.check import describe, verdicts
+    from pressroom.config import DEFAULT_MAX_UPLOAD_BYTES
+
+    planned = {file.resolve() for _, file in plan}
+    rejected = [(shown, v) for shown, v in verdicts(paths, None, DEFAULT_MAX_UPLOAD_BYTES, datetime.now(UTC))
+                if v.status == Status.REJECTED and v.path.resolve() in planned]
+    if not rejected:
+        return
+    for shown, verdict in rejected:
+        for problem in verdict.problems:
+            click.echo(describe(shown, problem), err=True)
+    click.echo(f"nothing uploaded: `pressroom check` rejects {len(rejected)} of the {len(plan)} file(s); fix them, "
+               "or add --force to upload them anyway (the pipeline rejects them too, with a report)", err=True)
+    sys.exit(EXIT_REJECTED)
+
+
 _stack_option = click.option("--stack", "stack_name", required=True, metavar="NAME",
                              help="The CloudFormation stack (the name given to `sam deploy`).")
 
@@ -177,11 +197,14 @@ _stack_option = click.option("--stack", "stack_name", required=True, metavar="NA
 @click.option("--timeout", default=120.0, show_default=True, metavar="SECONDS",
               help="How long to wait for the pipeline's reports.")
 @click.option("--no-wait", is_flag=True, help="Upload only; do not wait for the reports.")
-def publish(paths: tuple[Path, ...], stack_name: str, timeout: float, no_wait: bool) -> None:
-    """Upload files or folders to a stack's content bucket and print what became of each.
+@click.option("--force", is_flag=True, help="Upload files that `pressroom check` rejects (the pipeline rejects "
+                                            "them too, with a report).")
+def publish(paths: tuple[Path, ...], stack_name: str, timeout: float, no_wait: bool, force: bool) -> None:
+    """Check files or folders, upload them to a stack's content bucket and print what became of each.
 
     A file's key is its path in its content folder (the nearest folder above it holding site.yaml); an
-    article outside any content folder goes to articles/<name>. Exit status 1 when any upload was rejected.
+    article outside any content folder goes to articles/<name>. Nothing is uploaded when `pressroom check`
+    rejects a file, unless --force. Exit status 1 when any upload was (or would be) rejected.
     """
     from rich.console import Console
     from rich.table import Table
@@ -192,6 +215,8 @@ def publish(paths: tuple[Path, ...], stack_name: str, timeout: float, no_wait: b
     plan = upload_plan(paths)
     if not plan:
         raise click.UsageError("nothing to upload: no article, media file or site.yaml in the given paths")
+    if not force:
+        _refuse_rejected(paths, plan)
     stack = find_stack(stack_name)
     bucket = stack.output("ContentBucketName")
     s3 = aws.client("s3")
