@@ -84,3 +84,26 @@ def test_new_outside_any_content_folder_says_where_it_wrote_and_how_to_preview_i
     assert result.exit_code == 0, result.output
     assert (tmp_path / "articles" / "loose-story.md").is_file()
     assert "no site.yaml" in result.output and "pressroom dev ." in result.output and "pressroom init" in result.output
+
+
+def test_the_dev_terminal_keeps_pressrooms_lines_and_the_libraries_go_to_the_log(tmp_path: Path, capsys) -> None:
+    import logging
+    import warnings
+
+    from pressroom.cli.dev import dev_log_path, quiet_terminal
+
+    log = tmp_path / "dev.log"
+    with quiet_terminal(log):
+        # what a `pressroom status` against the dev stack makes moto and botocore say
+        logging.getLogger("moto.cloudformation.parsing").warning("No Moto CloudFormation support for %s",
+                                                                 "AWS::CloudWatch::Alarm")
+        logging.getLogger("botocore.credentials").warning("Found credentials in environment variables.")
+        warnings.warn("Tried to parse AWS::CloudWatch::Alarm but it's not supported", UserWarning, stacklevel=1)
+    seen = capsys.readouterr()
+    assert "Moto" not in seen.err + seen.out and "credentials" not in seen.err + seen.out
+    text = log.read_text()
+    assert "No Moto CloudFormation support for AWS::CloudWatch::Alarm" in text
+    assert "UserWarning: Tried to parse" in text and "Found credentials" in text
+    # and afterwards the terminal is as it was
+    assert logging.getLogger("moto").propagate and not logging.getLogger("moto").handlers
+    assert str(dev_log_path(8000)).endswith("pressroom-dev-8000.log")

@@ -516,6 +516,50 @@ class DevSession:
         self.stop()
 
 
+NOISY_LOGGERS = ("moto", "botocore", "boto3", "urllib3", "werkzeug", "s3transfer")
+
+
+@contextlib.contextmanager
+def quiet_terminal(log_path: Path) -> Iterator[Path]:
+    """Inside, the libraries' log records (moto naming each resource type it does not model, botocore) and every
+    Python warning go to `log_path`, not to the terminal, which keeps Pressroom's own lines only."""
+    import logging
+    import warnings
+
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")  # this session's lines only
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    saved = []
+    for name in NOISY_LOGGERS:
+        found = logging.getLogger(name)
+        saved.append((found, found.propagate))
+        found.addHandler(handler)
+        found.propagate = False  # not to the root logger, nor to Python's last-resort stderr handler
+    shown = warnings.showwarning
+
+    def to_log(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None,
+               line: str | None = None) -> None:
+        handler.stream.write(warnings.formatwarning(message, category, filename, lineno, line))
+        handler.flush()
+
+    warnings.showwarning = to_log
+    try:
+        yield log_path
+    finally:
+        warnings.showwarning = shown
+        for found, propagate in saved:
+            found.removeHandler(handler)
+            found.propagate = propagate
+        handler.close()
+
+
+def dev_log_path(port: int) -> Path:
+    """Where `pressroom dev` writes the libraries' log lines and warnings (one file per port)."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"pressroom-dev-{port or 'any'}.log"
+
+
 @main.command()
 @click.argument("content_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
@@ -540,7 +584,14 @@ def dev(content_dir: Path | None, port: int, drafts: bool, verbose: bool) -> Non
         raise click.UsageError(f"{folder} has neither site.yaml nor articles/; the content folder is probably {meant}")
     if not (folder / urls.CONTENT_SITE_SETTINGS).is_file():
         console.print(f"[yellow]no site.yaml in {folder}[/yellow]: the site uses the default settings")
-    console.print(f"starting a local stack and publishing {folder.resolve()} …")
+    log_path = dev_log_path(port)
+    console.print(f"starting a local stack and publishing {folder.resolve()} …  (moto's and botocore's messages: "
+                  f"{log_path})")
+    with quiet_terminal(log_path):
+        _serve(folder, port, drafts, verbose, console)
+
+
+def _serve(folder: Path, port: int, drafts: bool, verbose: bool, console: Any) -> None:
     session = DevSession(folder, port=port, drafts=drafts, console=console, log=sys.stderr if verbose else None)
     try:
         session.start()
