@@ -193,6 +193,10 @@ def test_a_theme_change_rebuilds_every_page(session: tuple[DevSession, Path, io.
     dev, _, output = session
     stack = dev.stack
     assert stack is not None and dev.theme is not None
+    # and an upload made from outside the folder (with the AWS CLI, say)
+    stack.client("s3").put_object(Bucket=stack.content_bucket, Key="articles/from-the-cli.md",
+                                  Body=article("Sent from the command line", "2026-03-09"))
+    wait_for(lambda: get(dev.preview_url + "posts/from-the-cli/")[0] == 200, what="the outside upload")
     stack.client("s3").delete_object(Bucket=stack.site_bucket, Key="posts/lighthouse-open-day/index.html")
 
     # when the theme changes (what an edit under the theme folder triggers)
