@@ -257,3 +257,10 @@ def test_published_urls_are_on_the_sites_own_domain() -> None:
     assert custom.site_url == "https://news.example.org"
     assert DeployedStack("news", {"DistributionDomainName": "d1234.cloudfront.net"}).site_url == \
         "https://d1234.cloudfront.net"
+
+
+def test_in_dev_published_urls_are_on_the_preview(deployed: Stack) -> None:
+    from pressroom.cli.ops import find_stack
+
+    deployed.serve_site_at("http://127.0.0.1:8123/")
+    assert find_stack(deployed.stack_name).site_url == "http://127.0.0.1:8123"

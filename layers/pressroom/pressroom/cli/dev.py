@@ -390,6 +390,7 @@ class DevSession:
             book = ReportBook(self.stack.client("s3"), self.stack.content_bucket)
             preview = Preview.for_stack(self.stack, drafts=self.drafts, reports=book)
             self.server = PreviewServer(preview, port=self.port).bind()  # a port in use fails now, not later
+            self.stack.serve_site_at(self.server.url)  # what `pressroom publish --stack` prints URLs on
             self.printer = ReportPrinter(self.stack, self.console, self.server.url, book=book)
             self.watcher = FolderWatcher(self.stack, self.folder)
             gate = ChangeGate()  # watching starts before the first scan: a save made while loading is kept

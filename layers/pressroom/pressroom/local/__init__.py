@@ -28,6 +28,7 @@ from typing import Any
 from pressroom.local.template import EventMapping, LocalTemplate, prepare
 
 REGION = "us-east-1"
+_ACCOUNT = "123456789012"  # moto's default account
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
@@ -524,6 +525,25 @@ class Stack:
                 return self.client("iam").get_role(RoleName=self.resources[name])["Role"]["Arn"]
             raise ValueError(f"the local stack cannot resolve {name}.{attribute} in a schedule")
         return {k: self._resolve(v, local) for k, v in value.items()}
+
+    def serve_site_at(self, url: str) -> None:
+        """Make the stack's SiteUrl output `url` (the preview's address, in `pressroom dev`), as a deployed
+        stack's names its domain: a command that reads the outputs, `pressroom publish`, links there.
+
+        moto resolves no CloudFront output (the distribution is left out): the value is set in its
+        CloudFormation backend (moto 5.x lists the outputs of `output_map._output_json_map` and keeps their
+        values in `output_map._parsed_outputs`); the local template holds no SiteUrl, as it names the CDN."""
+        from moto.cloudformation import cloudformation_backends
+        from moto.cloudformation.parsing import Output
+
+        backend = cloudformation_backends[_ACCOUNT][REGION]
+        stack = next(s for s in backend.stacks.values() if s.name == self.stack_name and s.status != "DELETE_COMPLETE")
+        outputs = stack.output_map
+        if outputs._output_json_map is None:
+            outputs._output_json_map = {}
+        outputs._output_json_map["SiteUrl"] = {"Value": url}
+        outputs._parsed_outputs["SiteUrl"] = Output("SiteUrl", url, "The site's address (the preview).")
+        self.outputs["SiteUrl"] = url
 
     @property
     def left_out(self) -> dict[str, str]:
