@@ -122,9 +122,12 @@ def slugify(text: str, mode: str = "ascii") -> str:
         words = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in normal).split()
         slug = "-".join(w for w in words if unicodedata.category(w[0])[0] != "M")
         return slug[:MAX_SLUG].strip("-")
-    from anyascii import anyascii
+    normal = unicodedata.normalize("NFC", text).translate(_SIGNS)
+    if not normal.isascii():  # ASCII text is its own transliteration: anyascii's tables stay unloaded
+        from anyascii import anyascii
 
-    normal = anyascii(unicodedata.normalize("NFC", text).translate(_SIGNS)).lower()
+        normal = anyascii(normal)
+    normal = normal.lower()
     return re.sub(r"[^a-z0-9]+", "-", normal).strip("-")[:MAX_SLUG].strip("-")
 
 
