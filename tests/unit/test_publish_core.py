@@ -27,8 +27,25 @@ def _post(slug: str, key: str) -> Post:
 def test_a_new_article_is_published_at_its_slug_with_a_report() -> None:
     plan = decide(_known("articles/a.md", article("A", "2026-03-01"), owner="articles/a.md"))
     assert plan.status == Status.PUBLISHED and plan.post is not None and plan.post.slug == "a"
-    assert plan.report is not None and plan.report["url"] == "/posts/a/" and plan.unschedule
+    assert plan.report is not None and plan.report["url"] == "/posts/a/"
     assert plan.state.first_published.startswith("2026-03-01")
+    assert not plan.unschedule  # a key the table never scheduled has no schedule to delete
+
+
+def test_a_schedule_is_deleted_where_the_stored_state_scheduled_the_key_or_may_not_be_carried_out() -> None:
+    data = article("A", "2026-03-01")
+    scheduled = SourceState("articles/a.md", sequencer="0000", status="scheduled", exists=True, applied="0000",
+                            scheduled_for="2026-03-09T00:00:00+00:00")
+    assert decide(_known("articles/a.md", data, state=scheduled, owner="articles/a.md")).unschedule
+    # published, every effect carried out: nothing scheduled
+    done = SourceState("articles/a.md", sequencer="0000", status="published", slug="a", exists=True, applied="0000")
+    assert not decide(_known("articles/a.md", data, state=done, owner="articles/a.md")).unschedule
+    # committed but not carried out: an earlier change's schedule may still be there
+    part_way = SourceState("articles/a.md", sequencer="0000", status="published", slug="a", exists=True)
+    assert decide(_known("articles/a.md", data, state=part_way, owner="articles/a.md")).unschedule
+    # a draft and a delete of a scheduled key delete its schedule too
+    assert decide(_known("articles/a.md", article("A", "2026-03-01", draft=True), state=scheduled)).unschedule
+    assert decide(_known("articles/a.md", None, state=scheduled)).unschedule
 
 
 def test_a_key_that_does_not_sort_first_is_held_and_names_the_winner() -> None:

@@ -183,6 +183,9 @@ def decide(known: Known) -> Plan:
         assert reading.article is not None
         plan = _published(known, reading.article)
     _carry_pending(plan, state)
+    # a schedule can exist only where the stored state scheduled the key, or where its last change may not have
+    # been carried out (a delivery that failed before deleting it): only then is one deleted
+    plan.unschedule = plan.schedule is None and bool(state.scheduled_for or state.applied != state.sequencer)
     retire = {"pages": list(plan.retire_pages), "redirects": list(plan.retire_redirects), "slugs": list(plan.release)}
     plan.state.retire = {name: keys for name, keys in retire.items() if keys}
     return plan
@@ -251,7 +254,6 @@ def _deleted(plan: Plan, known: Known) -> None:
     plan.state.tombstones = list(plan.tombstones)
     plan.retire_pages = tuple(k for k in plan.retire_pages if k not in plan.tombstones)
     plan.retire_redirects = tuple(k for k in plan.retire_redirects if k not in plan.tombstones)
-    plan.unschedule = True
     if state.story and plan.tombstones:
         plan.story_gone, plan.story_release = state.story, ""
         plan.state.story = state.story
@@ -266,7 +268,7 @@ def _held(known: Known, article: Article) -> Plan:
                       tombstones=list(state.tombstones))
     release = (state.slug,) if state.slug and state.slug != article.slug else ()
     report = _report(new, Status.HELD, urls.post_url(article.slug), (problem,), known.now, winner=known.owner)
-    return Plan(state.key, Status.HELD, new, known.own_post, None, release=release, unschedule=True, report=report,
+    return Plan(state.key, Status.HELD, new, known.own_post, None, release=release, report=report,
                 problems=(problem,), story_release=state.story, **_gone(known))
 
 
@@ -299,7 +301,7 @@ def _published(known: Known, article: Article) -> Plan:
         state.key, Status.PUBLISHED, new, own, post, article=article, redirects=tuple(sorted(wanted)),
         retire_redirects=tuple(sorted(set(state.redirects) - wanted - {page_key})),
         release=(state.slug,) if state.slug and state.slug != article.slug else (),
-        displace=displace, unschedule=True, report=_report(new, Status.PUBLISHED, post.url, tuple(warnings), known.now),
+        displace=displace, report=_report(new, Status.PUBLISHED, post.url, tuple(warnings), known.now),
         problems=tuple(warnings), story_claim=article.story_id,
         story_release=state.story if state.story and state.story != article.story_id else "",
     )
