@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,7 +82,7 @@ def test_built_layer_holds_the_runtime_package_and_theme(built: Path) -> None:
     assert "python/pressroom/handlers.py" in files
     assert any(name.startswith("python/pressroom/theme/templates/") for name in files)
     for module in ("jinja2", "markupsafe", "markdown_it", "nh3", "yaml", "aws_lambda_powertools", "aws_xray_sdk"):
-        assert f"python/{module}/__init__.py" in files, module
+        assert {f"python/{module}/__init__.py", f"python/{module}/__init__.pyc"} & set(files), module
 
 
 def test_built_layer_leaves_out_dev_code_runtime_packages_and_bytecode(built: Path) -> None:
@@ -90,7 +92,61 @@ def test_built_layer_leaves_out_dev_code_runtime_packages_and_bytecode(built: Pa
     assert "python/pressroom/pytest_plugin.py" not in names
     for package in RUNTIME_PROVIDED:
         assert not [n for n in names if n.startswith(f"python/{package}/")], package
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    # bytecode only from the runtime's Python (build_layer.py), never from the build machine's
+    assert not [n for n in names if n.endswith(".pyc") and "__pycache__" in n and ".cpython-313." not in n]
+
+
+def _runtime_python() -> str:
+    sys.path.insert(0, str(ROOT / "layers" / "pressroom"))
+    try:
+        from build_layer import runtime_python
+    finally:
+        sys.path.pop(0)
+    found = runtime_python("3.13")
+    if found is None:
+        pytest.skip("no Python 3.13 on this machine (the Lambda runtime's version): the layer ships sources only, "
+                    "and its bytecode is not checked")
+    return found
+
+
+def test_built_layer_ships_bytecode_for_the_runtime_and_imports_under_it(built: Path, tmp_path: Path) -> None:
+    python = _runtime_python()
+    files = _layer_files(built)
+    magic = subprocess.run([python, "-c", "import importlib.util, sys; sys.stdout.write(importlib.util.MAGIC_NUMBER.hex())"],
+                           capture_output=True, text=True, check=True).stdout
+    third_party = [n for n in files if n.startswith("python/") and not n.startswith("python/pressroom/")]
+    assert not [n for n in third_party if n.endswith(".py")]  # bytecode in place of the sources
+    for name in ("python/jinja2/environment.pyc", "python/yaml/__init__.pyc", "python/markdown_it/main.pyc",
+                 "python/babel/dates.pyc", "python/aws_lambda_powertools/logging/logger.pyc"):
+        assert files[name].read_bytes()[:4].hex() == magic, name
+    for source in (n for n in files if n.startswith("python/pressroom/") and n.endswith(".py")):
+        folder, _, module = source.rpartition("/")
+        assert f"{folder}/__pycache__/{module[:-3]}.cpython-313.pyc" in files, source
+    assert not [n for n in files if n.startswith("python/aws_lambda_powertools/event_handler/")]
+    # Python 3.13 imports what the handlers load from the layer (its native code is arm64, so nh3 is left out;
+    # jmespath comes with the runtime, as boto3 does)
+    import jmespath
+
+    smoke = (
+        "import sys; sys.path.insert(0, sys.argv[1]); sys.path.append(sys.argv[2])\n"
+        "import jinja2, markdown_it, yaml, babel.dates, anyascii, puremagic\n"
+        "from aws_lambda_powertools import Logger, Metrics, Tracer\n"
+        "from aws_lambda_powertools.metrics import MetricUnit, single_metric\n"
+        "from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventBridgeNotificationEvent\n"
+        "from aws_lambda_powertools.utilities.typing import LambdaContext\n"
+        "from datetime import datetime, UTC\n"
+        "from pressroom import render\n"
+        "theme = render.load_theme(None)\n"
+        "for name in ('article.html', 'list.html', '404.html', 'gone.html'): theme.env.get_template(name)\n"
+        "assert render.human_date(datetime(2026, 12, 3, tzinfo=UTC), 'az') == '3 dekabr 2026'\n"
+        "Logger(service='smoke').info('imported'); Metrics(namespace='smoke')\n"
+        "assert render.__cached__.endswith('.cpython-313.pyc') and jinja2.__file__.endswith('.pyc')\n"
+    )
+    runtime_only = tmp_path / "runtime"
+    shutil.copytree(Path(jmespath.__file__).parent, runtime_only / "jmespath")
+    run = subprocess.run([python, "-c", smoke, str(built / "PressroomLayer" / "python"), str(runtime_only)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
 
 
 def test_built_layer_carries_compiled_catalogs_and_the_documented_locales_only(built: Path) -> None:
