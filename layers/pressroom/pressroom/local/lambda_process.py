@@ -53,6 +53,19 @@ else:
     module = importlib.import_module(spec["module"])
     out["import_s"] = time.perf_counter() - start
     out["imported"] = sorted(sys.modules)
+    # the event's AWS calls, timed: botocore is imported here rather than at the first client, as it would be
+    import botocore.client
+    spans = []
+    make_call = botocore.client.BaseClient._make_api_call
+
+    def timed(self, operation, params):
+        began = time.perf_counter()
+        try:
+            return make_call(self, operation, params)
+        finally:
+            spans.append((began, time.perf_counter()))
+
+    botocore.client.BaseClient._make_api_call = timed
 
     class Context:
         function_name = spec["name"]
@@ -71,6 +84,12 @@ else:
     out["total_s"] = time.perf_counter() - start
     out["cpu_s"] = time.process_time() - cpu
     out["result"] = result
+    waited, end = 0.0, 0.0
+    for began, ended in sorted(spans):  # time with at least one call in flight
+        if ended > end:
+            waited += ended - max(began, end)
+            end = ended
+    out["aws_calls"], out["aws_s"] = len(spans), waited
     out["modules"] = sorted(sys.modules)
     from pressroom import aws
     out["clients"] = sorted({key[0] for key in aws._clients})
@@ -90,6 +109,8 @@ class ColdStart:
     modules: tuple[str, ...] = ()  # sys.modules after the first event
     clients: tuple[str, ...] = ()  # the AWS services it made clients for
     result: Any = None
+    aws_calls: int = 0  # the first event's AWS calls
+    aws_s: float = 0.0  # the time at least one of them was in flight
 
 
 def lambda_environment(function: Function) -> dict[str, str]:
@@ -114,7 +135,8 @@ def _run(spec: dict[str, Any], env: dict[str, str]) -> ColdStart:
             raise RuntimeError(f"the fresh interpreter failed ({done.returncode}): {done.stderr[-2000:]}")
         found = json.loads(output.read_text())
     return ColdStart(found["import_s"], found["total_s"], found["cpu_s"], tuple(found.get("imported", ())),
-                     tuple(found.get("modules", ())), tuple(found.get("clients", ())), found.get("result"))
+                     tuple(found.get("modules", ())), tuple(found.get("clients", ())), found.get("result"),
+                     found.get("aws_calls", 0), found.get("aws_s", 0.0))
 
 
 @functools.cache
