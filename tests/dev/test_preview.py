@@ -227,3 +227,43 @@ def test_the_server_speaks_http_on_loopback(site: Stack) -> None:
     assert head.status == 200 and int(head.getheader("Content-Length")) == len(body)
     assert page.status == 200 and b"Harbour reopens" in body
     assert page.getheader("Content-Security-Policy")
+
+
+def test_reports_taken_in_from_a_bulk_write_are_not_read_back(site: Stack) -> None:
+    # given: a report written as a bulk load writes it, and a book that reads through a counting client
+    from pressroom import urls
+    from pressroom.local.moto_gaps import put_object_directly
+    from pressroom.preview.reports import ReportBook
+
+    body = json.dumps({"key": "articles/bulk.md", "status": "published"}).encode()
+    _, etag = put_object_directly(site.content_bucket, urls.report_key("articles/bulk.md"), body,
+                                  content_type="application/json")
+    s3 = site.client("s3")
+    reads: list[str] = []
+
+    class Counting:
+        def get_object(self, **kwargs: object) -> object:
+            reads.append(str(kwargs["Key"]))
+            return s3.get_object(**kwargs)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(s3, name)
+
+    book = ReportBook(Counting(), site.content_bucket)
+
+    # when
+    taken = book.take_in({"articles/bulk.md": (f'"{etag}"', body)})
+    changes = book.refresh()
+
+    # then: the bulk report is known without a read; only the reports written otherwise are read
+    assert [c.key for c in taken] == ["articles/bulk.md"]
+    assert urls.report_key("articles/bulk.md") not in reads
+    assert sorted(reads) == sorted(urls.report_key(c.key) for c in changes)
+    assert "articles/bulk.md" not in {c.key for c in changes}
+    assert book.with_status("published")
+
+    # when the article is published again: its report changed, and is read once
+    site.upload("articles/bulk.md", article("Bulk again", "2026-03-04"))
+    reads.clear()
+    assert [c.key for c in book.refresh()] == ["articles/bulk.md"]
+    assert reads == [urls.report_key("articles/bulk.md")]

@@ -357,6 +357,50 @@ def test_items_stored_directly_are_read_and_streamed_as_written_through_the_api(
     assert stack._read_stream("PostsTable")[0]["eventName"] == "INSERT"
 
 
+def test_items_stored_directly_without_their_stream_records_leave_the_stream_as_it_was(stack: Stack) -> None:
+    from pressroom.index import to_item
+    from pressroom.local import REGION
+    from pressroom.local.moto_gaps import put_items_directly
+
+    db = stack.client("dynamodb")
+    stack.skip_stream()
+    put_items_directly(REGION, stack.posts_table, [to_item({"pk": "FEED", "sk": f"s#{i}"}) for i in range(3)],
+                       stream=False)
+    assert stack._read_stream("PostsTable") == []
+    assert db.get_item(TableName=stack.posts_table, Key=to_item({"pk": "FEED", "sk": "s#2"}))["Item"]
+
+    # and a write through the API afterwards still has its record
+    db.put_item(TableName=stack.posts_table, Item=to_item({"pk": "FEED", "sk": "s#9"}))
+    assert [r["eventName"] for r in stack._read_stream("PostsTable")] == ["INSERT"]
+
+
+@pytest.mark.parametrize("size", [1_000, 399_000, 404_000, 405_001, 500_000])
+def test_an_items_size_is_refused_where_motos_own_check_refuses_it(size: int) -> None:
+    # given: an item of one big attribute and a few small ones, built by the patched Item and by moto's own
+    moto_gaps.apply_linear_item_size_check()
+    attrs = {"pk": {"S": "P"}, "sk": {"S": "S"}, "n": {"N": "12"}, "tags": {"SS": ["a", "b"]},
+             "body": {"S": "x" * size}}
+
+    def build(init: Any) -> Item | type[Exception]:
+        item = Item.__new__(Item)
+        try:
+            init(item, DynamoType(attrs["pk"]), DynamoType(attrs["sk"]), attrs)
+        except Exception as exc:  # noqa: BLE001 - the outcome compared is the exception's type
+            return type(exc)
+        return item
+
+    # when
+    patched, original = build(Item.__init__), build(moto_gaps._original_item_init)
+
+    # then: the same refusal, or the same stored attributes
+    if isinstance(original, type):
+        assert patched is original
+    else:
+        assert isinstance(patched, Item)
+        assert patched.to_json() == original.to_json()
+        assert patched.size() == original.size()
+
+
 def test_concurrent_conditional_transactions_are_serializable_as_in_dynamodb(stack: Stack) -> None:
     # given: a counter that each of many threads bumps with a transaction conditioned on the value it read
     import threading

@@ -242,10 +242,11 @@ class ReportPrinter:
         self.lock = threading.Lock()
         self._known: dict[str, dict[str, Any] | None] = {}  # content key -> its report as last taken in
 
-    def sync(self) -> None:
-        """Take in the current reports without printing them (a bulk load prints its own summary)."""
+    def sync(self, written: dict[str, tuple[str, bytes]] | None = None) -> None:
+        """Take in the current reports without printing them (a bulk load prints its own summary); `written`:
+        the reports the load wrote, so that only the others are read."""
         with self.lock:
-            for change in self.book.refresh():
+            for change in [*self.book.take_in(written or {}), *self.book.refresh()]:
                 self._known[change.key] = change.report
 
     def __call__(self) -> list[Change]:
@@ -439,7 +440,7 @@ class DevSession:
         s3 = self.stack.client("s3")
         for key, body in outside.items():
             s3.put_object(Bucket=self.stack.content_bucket, Key=key, Body=body)
-        self.printer.sync()
+        self.printer.sync(loaded.reports)
         self.summary(built, time.monotonic() - started)
         return built
 

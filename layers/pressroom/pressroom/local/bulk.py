@@ -35,6 +35,7 @@ class Loaded:
     changed: list[str] = field(default_factory=list)  # keys to publish again through the pipeline
     items: int = 0
     pages: int = 0
+    reports: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # content key -> its report's ETag, body
 
 
 def load(stack: Stack, built: Build, *, progress: Progress | None = None, replace_all: bool = False) -> Loaded:
@@ -103,7 +104,7 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
     settings = built.verdicts.get(urls.CONTENT_SITE_SETTINGS)
     if settings is not None and settings.status == Status.PUBLISHED:
         svc.store_site(built.site)
-    put_items_directly(REGION, stack.posts_table, [to_item(item) for item in items])
+    put_items_directly(REGION, stack.posts_table, [to_item(item) for item in items], stream=False)
     for key, verdict in built.verdicts.items():
         if key in versions and (urls.is_media_key(key) or key == urls.CONTENT_SITE_SETTINGS):
             version_id, etag = versions[key]
@@ -117,8 +118,10 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         if progress and (done % 200 == 0 or done == len(keys)):
             progress("writing", done, len(keys))
     for key, report in sorted(reports.items()):
-        put_object_directly(stack.content_bucket, urls.report_key(key), report_body(report),
-                            content_type="application/json")
+        body = report_body(report)
+        _, etag = put_object_directly(stack.content_bucket, urls.report_key(key), body,
+                                      content_type="application/json")
+        loaded.reports[key] = (f'"{etag}"', body)
     publisher = Publisher(svc)
     for key, plan in built.plans.items():
         if plan.schedule is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import threading
 import uuid
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -18,6 +19,7 @@ def apply() -> None:
     apply_delete_markers()
     apply_transaction_snapshots()
     apply_fast_queries()
+    apply_linear_item_size_check()
     apply_s3_event_shape()
     apply_one_table_operation_at_a_time()  # last: it wraps the patched methods too
 
@@ -227,6 +229,7 @@ def apply_transaction_snapshots() -> None:
 _TABLE_OPERATIONS = ("get_item", "put_item", "update_item", "delete_item", "query", "scan", "transact_write_items",
                      "transact_get_items", "batch_get_item", "batch_write_item")
 _serialized = False
+_table_lock = threading.RLock()  # held by every table operation of moto's backend, and by a bulk write
 
 
 def apply_one_table_operation_at_a_time() -> None:
@@ -243,16 +246,13 @@ def apply_one_table_operation_at_a_time() -> None:
     if _serialized:
         return
     import functools
-    import threading
 
     from moto.dynamodb import models
-
-    lock = threading.RLock()
 
     def alone(method: Any) -> Any:
         @functools.wraps(method)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with lock:
+            with _table_lock:
                 return method(*args, **kwargs)
         return run
 
@@ -261,6 +261,46 @@ def apply_one_table_operation_at_a_time() -> None:
         if method is not None:
             setattr(models.DynamoDBBackend, name, alone(method))
     _serialized = True
+
+
+# --- DynamoDB items whose size is summed once ---------------------------------------------------------
+
+_original_item_init: Any = None
+
+
+def apply_linear_item_size_check() -> None:
+    """Make a moto Item cost what it holds once, not once per attribute.
+
+    moto 5.2 stores an item's attributes in a dict that sums the size of every attribute it already holds
+    each time one is added, to refuse an item over DynamoDB's 400 KB: a new item of n attributes costs n²
+    size computations (a post of twenty attributes, several hundred). Here a new item's attributes are
+    converted, summed once and refused by the same bound moto applies; a later change of one attribute is
+    still checked by moto's dict. Idempotent; it changes moto in this process only.
+    """
+    global _original_item_init
+    if _original_item_init is not None:
+        return
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    _original_item_init = Item.__init__
+
+    def init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        values = {key: DynamoType(value) for key, value in attrs.items()}
+        # moto's dict refuses the attribute that takes the sum above this; sizes only grow, so the last
+        # addition decides, and it sees the sum of them all
+        if sum(bytesize(key) + value.size() for key, value in values.items()) > _ITEM_SIZE_REFUSED:
+            raise ItemSizeTooLarge
+        self.attrs = LimitedSizeDict()
+        dict.update(self.attrs, values)
+
+    Item.__init__ = init
+
+
+_ITEM_SIZE_REFUSED = 405_000  # moto.dynamodb.models.dynamo_type.LimitedSizeDict's bound
 
 
 # --- DynamoDB queries that cost what they touch -------------------------------------------------------
@@ -557,14 +597,25 @@ def put_object_directly(bucket: str, key: str, body: bytes, *, content_type: str
     return stored.version_id or "null", str(stored.etag).strip('"')
 
 
-def put_items_directly(region: str, table: str, items: list[dict[str, Any]]) -> None:
-    """Store items (in DynamoDB's JSON form) as BatchWriteItem would, stream records included, without the
-    requests."""
+def put_items_directly(region: str, table: str, items: list[dict[str, Any]], *, stream: bool = True) -> None:
+    """Store items (in DynamoDB's JSON form) as BatchWriteItem would, without the requests; `stream=False`:
+    without their stream records, for a caller that would only move past them."""
     from moto.dynamodb.models import dynamodb_backends
 
     backend = dynamodb_backends[_ACCOUNT][region]
-    for item in items:
-        backend.put_item(table, item)
+    if stream:
+        for item in items:
+            backend.put_item(table, item)
+        return
+    with _table_lock:  # no other write may lose its stream record meanwhile
+        found = backend.get_table(table)
+        shard = found.stream_shard
+        found.stream_shard = None
+        try:
+            for item in items:
+                backend.put_item(table, item)
+        finally:
+            found.stream_shard = shard
 
 
 def item_keys_directly(region: str, table: str) -> list[dict[str, Any]]:

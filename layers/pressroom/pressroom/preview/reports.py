@@ -84,6 +84,18 @@ class ReportBook:
             self._checked = time.monotonic()
             return changes
 
+    def take_in(self, written: dict[str, tuple[str, bytes]]) -> list[Change]:
+        """Reports written in bulk (content key -> ETag, as a listing quotes it, and body), taken in without
+        reading them back: a later refresh reads only those that changed since. Returns them as changes."""
+        taken = []
+        with self._lock:
+            for key, (etag, body) in sorted(written.items()):
+                report = json.loads(body)
+                if isinstance(report, dict):
+                    self._etags[key], self._reports[key] = etag, report
+                    taken.append(Change(key, report))
+        return taken
+
     def with_status(self, *statuses: str) -> list[dict[str, Any]]:
         """The current reports in the given statuses, by content key."""
         with self._lock:
