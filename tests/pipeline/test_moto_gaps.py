@@ -445,3 +445,22 @@ def test_concurrent_conditional_transactions_are_serializable_as_in_dynamodb(sta
     items = db.query(TableName=table, KeyConditionExpression="pk = :p AND begins_with(sk, :b)",
                      ExpressionAttributeValues={":p": {"S": "TEST"}, ":b": {"S": "BY#"}})["Items"]
     assert len(items) == final
+
+
+def test_sessions_share_one_copy_of_the_endpoint_tables_and_still_resolve_endpoints(stack: Stack) -> None:
+    import boto3
+
+    # given: the stack has applied its fixes in this process
+    first, second = boto3.session.Session(), boto3.session.Session()
+
+    # then: both sessions read the same parsed endpoints table
+    loads = [s._session.get_component("data_loader").load_data_with_path("endpoints") for s in (first, second)]
+    assert loads[0][0] is loads[1][0]
+
+    # and: clients made from either still resolve each service's and region's own endpoint
+    for session, region in ((first, "eu-central-1"), (second, "ap-southeast-1")):
+        client = session.client("s3", region_name=region, aws_access_key_id="any", aws_secret_access_key="any")
+        assert client.meta.endpoint_url == f"https://s3.{region}.amazonaws.com"
+    dynamodb = second.client("dynamodb", region_name="cn-north-1", aws_access_key_id="any",
+                             aws_secret_access_key="any")
+    assert dynamodb.meta.endpoint_url == "https://dynamodb.cn-north-1.amazonaws.com.cn"

@@ -21,8 +21,44 @@ def apply() -> None:
     apply_fast_queries()
     apply_linear_item_size_check()
     apply_s3_event_shape()
+    apply_shared_endpoint_tables()
     apply_one_table_operation_at_a_time()  # last: it wraps the patched methods too
 
+
+# --- botocore's endpoint tables read once per process ----------------------------------------------------
+
+_SHARED_DATA = frozenset({"endpoints", "partitions", "sdk-default-configuration"})
+_shared_data: dict[tuple[str, tuple[str, ...]], Any] = {}
+_shared_lock = threading.Lock()
+_original_load_data_with_path: Any = None
+
+
+def apply_shared_endpoint_tables() -> None:
+    """Parse botocore's endpoint tables once per process, not once per session.
+
+    Every boto3 session parses botocore's `endpoints.json` (about 0.1 s here), and the local stack, its
+    functions and moto's backends make a dozen sessions while the stack deploys. The tables are only read
+    (a resolver fills in the same derived keys whichever session asks), so sessions whose loaders search the
+    same paths share one copy. Idempotent; it changes botocore in this process only.
+    """
+    global _original_load_data_with_path
+    if _original_load_data_with_path is not None:
+        return
+    from botocore.loaders import Loader
+
+    _original_load_data_with_path = original = Loader.load_data_with_path
+
+    def load_data_with_path(self: Any, name: str) -> Any:
+        if name not in _SHARED_DATA:
+            return original(self, name)
+        key = (name, tuple(self.search_paths))
+        with _shared_lock:
+            found = _shared_data.get(key)
+            if found is None:
+                found = _shared_data[key] = original(self, name)
+        return found
+
+    Loader.load_data_with_path = load_data_with_path
 
 
 # --- S3 events on EventBridge, as S3 sends them --------------------------------------------------------
