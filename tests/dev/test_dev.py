@@ -103,6 +103,43 @@ def test_a_repair_pass_heals_a_local_bucket_edited_by_hand(session: tuple[DevSes
     assert "articles/ferry-timetable.md →" not in output.getvalue()
 
 
+def test_a_repair_pass_waits_until_the_delivery_is_idle(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    # given: a delivery that has just had work, as when the newsroom saves a file
+    dev, _, _ = session
+    assert dev.stack is not None
+    idle = {"for": 0.0}
+    repair = RepairPass(dev.stack, dev.console, idle_for=lambda: idle["for"], quiet=1.0)
+
+    # when
+    repair.start()
+    try:
+        # then: no slice is sent while the delivery is busy
+        assert not repair.done.wait(1.5)
+        assert dev.delivery is not None and dev.delivery.waiting() == 0
+
+        # when the delivery has been idle long enough
+        idle["for"] = 5.0
+
+        # then: the pass runs, and finds the site clean
+        assert repair.done.wait(60), "the repair pass did not end"
+    finally:
+        repair.stop()
+    assert repair.result is not None and repair.result["wrapped"] and repair.result["total"] == 0
+
+
+def test_the_delivery_is_idle_only_after_a_round_with_work(session: tuple[DevSession, Path, io.StringIO]) -> None:
+    # given: a delivery that has just published a save
+    dev, folder, _ = session
+    assert dev.delivery is not None
+    (folder / "articles" / "idle-check.md").write_bytes(article("Idle check", "2026-03-09"))
+    wait_for(lambda: get(dev.preview_url + "posts/idle-check/")[0] == 200, what="the saved article's page")
+    assert dev.delivery.idle_for() < 5.0  # it just delivered
+    with dev.delivery.paused():
+        assert dev.delivery.idle_for() == 0.0
+    (folder / "articles" / "idle-check.md").unlink()
+    wait_for(lambda: get(dev.preview_url + "posts/idle-check/")[0] == 410, what="unpublishing the deleted file")
+
+
 def test_saved_files_are_published_and_deleted_files_unpublished(
         session: tuple[DevSession, Path, io.StringIO]) -> None:
     dev, folder, _ = session

@@ -9,8 +9,10 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -63,6 +65,7 @@ class Delivery:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._round = threading.Lock()  # held by a delivery round, or by whoever pauses delivery
+        self._busy_until = time.monotonic()  # when the last round that found work (or a pause) ended
         self._sqs = stack.client("sqs")
         template = stack.template
         self._queues = [stack.queue_url(m.source) for m in (template.mappings if template else []) if m.kind == "SQS"]
@@ -81,8 +84,17 @@ class Delivery:
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
         """No delivery round runs inside (a bulk reload rewrites what the functions would read)."""
-        with self._round:
-            yield
+        try:
+            with self._round:
+                yield
+        finally:
+            self._busy_until = time.monotonic()
+
+    def idle_for(self) -> float:
+        """Seconds since delivery last had work (0 while a round or a pause is under way)."""
+        if self._round.locked():
+            return 0.0
+        return max(0.0, time.monotonic() - self._busy_until)
 
     def _run(self) -> None:
         since_schedules = 0.0
@@ -97,6 +109,7 @@ class Delivery:
         try:
             if self.waiting():
                 self.stack.settle()
+                self._busy_until = time.monotonic()
                 if self.on_delivered:
                     self.on_delivered()
             if schedules_due and fire_due_schedules(self.stack) and self.on_delivered:
@@ -280,11 +293,17 @@ class RepairPass:
     """One whole repair pass over the local stack, in the background, so that a bucket edited by hand heals.
 
     The pass's tasks go through the render queue and are delivered by the session's delivery, so a reload
-    (which pauses delivery) never runs beside a slice. One line is printed, and only when drift was found.
+    (which pauses delivery) never runs beside a slice. With `idle_for` (how long the delivery has had
+    nothing to do), each slice waits until that is `quiet` seconds: the newsroom's saves go first, and a
+    slice never reads the site while one of them is half published. One line is printed, and only when
+    drift was found.
     """
 
-    def __init__(self, stack: Stack, console: Any, *, errors: IO[str] | None = None) -> None:
+    def __init__(self, stack: Stack, console: Any, *, errors: IO[str] | None = None,
+                 idle_for: Callable[[], float] | None = None, quiet: float = 1.0) -> None:
         self.stack = stack
+        self.idle_for = idle_for
+        self.quiet = quiet
         self.console = console
         self.errors = errors or sys.stderr
         self.result: dict[str, Any] | None = None
@@ -305,7 +324,8 @@ class RepairPass:
 
     def _run(self) -> None:
         try:
-            result = self.stack.run_repair(whole=True, settle=False, cancelled=self._stop.is_set)
+            result = self.stack.run_repair(whole=True, settle=False, cancelled=self._stop.is_set,
+                                           pace=self._wait_turn)
         except Exception:  # noqa: BLE001 - a failed pass must not end the session
             if not self._stop.is_set():
                 traceback.print_exc(file=self.errors)
@@ -318,6 +338,15 @@ class RepairPass:
             self.console.print(f"[yellow]repaired[/yellow]   {result['total']} drift between the local site and "
                                f"its index ({kinds}); `pressroom repair --stack {self.stack.stack_name} --all "
                                "--dry-run` lists such drift")
+
+
+    def _wait_turn(self) -> None:
+        """Until the delivery has been idle for `quiet` seconds, or the pass is stopped."""
+        while self.idle_for is not None and not self._stop.is_set():
+            idle = self.idle_for()
+            if idle >= self.quiet:
+                return
+            self._stop.wait(min(self.quiet - idle, 0.25))
 
 
 def _same_outcome(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
@@ -382,27 +411,40 @@ class DevSession:
         return self.server.url
 
     def start(self) -> Self:
+        from pressroom.cli.build import progress_bar
         from pressroom.local import Stack
         from pressroom.preview import Preview, PreviewServer
 
         self.stack = Stack(root=self.root, server_port=0, log=self.log)
-        self.stack.start()
+        gate = ChangeGate()  # watching starts before the first scan: a save made while loading is kept
+        if self.watch:
+            self.watches = [Watch(self.folder.resolve(), gate).start()]
+        # the folder is read and rendered while the stack deploys: the two share nothing until the load
+        building = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pressroom-build")
         try:
-            book = ReportBook(self.stack.client("s3"), self.stack.content_bucket)
-            preview = Preview.for_stack(self.stack, drafts=self.drafts, reports=book)
-            self.server = PreviewServer(preview, port=self.port).bind()  # a port in use fails now, not later
-            self.stack.serve_site_at(self.server.url)  # what `pressroom publish --stack` prints URLs on
-            self.printer = ReportPrinter(self.stack, self.console, self.server.url, book=book)
-            self.watcher = FolderWatcher(self.stack, self.folder)
-            gate = ChangeGate()  # watching starts before the first scan: a save made while loading is kept
-            if self.watch:
-                self.watches = [Watch(self.watcher.root, gate).start()]
-            self.load()
+            with progress_bar(self.console) as progress:
+                started = time.monotonic()
+                build = building.submit(self._build, progress)
+                self.stack.start()
+                book = ReportBook(self.stack.client("s3"), self.stack.content_bucket)
+                preview = Preview.for_stack(self.stack, drafts=self.drafts, reports=book)
+                self.server = PreviewServer(preview, port=self.port).bind()  # a port in use fails now
+                self.stack.serve_site_at(self.server.url)  # what `pressroom publish --stack` prints URLs on
+                self.printer = ReportPrinter(self.stack, self.console, self.server.url, book=book)
+                self.watcher = FolderWatcher(self.stack, self.folder)
+                self.load(building=build, progress=progress, started=started)
+        except BaseException:
+            building.shutdown(wait=True, cancel_futures=True)
+            self.stop()
+            raise
+        building.shutdown()
+        try:
             self.server.start()  # the preview answers once the folder is loaded
             self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
-            # after the preview is up: a whole pass costs a few reads per key, as long as a load at 2,000 articles
-            self.repair = RepairPass(self.stack, self.console).start()
-            gate.open(self.apply)
+            gate.open(self.apply)  # saves made while loading, then each as it comes
+            # after the preview is up, and behind the saves: a whole pass costs a few reads per key, as long as
+            # a load at 2,000 articles
+            self.repair = RepairPass(self.stack, self.console, idle_for=self.delivery.idle_for).start()
             if self.watch:
                 self.theme = ThemeReloader(self, self.console)
                 self.watches.append(Watch(render.DEFAULT_THEME, self.theme.rebuild).start())
@@ -411,25 +453,31 @@ class DevSession:
             raise
         return self
 
-    def load(self, *, again: bool = False) -> Any:
+    def _build(self, progress: Any = None) -> Any:
+        from pressroom.publish.batch import build_folder
+
+        assert self.stack is not None
+        return build_folder(self.folder, now=self.stack.now(), theme_dir=self.stack.theme, progress=progress)
+
+    def load(self, *, again: bool = False, building: Future[Any] | None = None, progress: Any = None,
+             started: float | None = None) -> Any:
         """Bring the stack to the folder's state in bulk, through the batch core; returns the build.
 
         `again` (a settings or theme edit): pages stay online while they are rewritten, what the folder no
         longer makes is removed, and uploads made from outside the folder are published again afterwards.
+        `building`: the build, under way since `started` (with `progress` as its bar).
         """
-        import time
-
         from pressroom.cli.build import progress_bar
-        from pressroom.publish.batch import EmptyFolder, build_folder
+        from pressroom.publish.batch import EmptyFolder
 
         assert self.stack is not None and self.watcher is not None and self.printer is not None
-        started = time.monotonic()
+        started = started if started is not None else time.monotonic()
+        bar_context = contextlib.nullcontext(progress) if building is not None else progress_bar(self.console)
         try:
-            with progress_bar(self.console) as progress:
-                built = build_folder(self.folder, now=self.stack.now(), theme_dir=self.stack.theme,
-                                     progress=progress)
+            with bar_context as bar:
+                built = building.result() if building is not None else self._build(bar)
                 outside = self._outside_uploads(built) if again else {}
-                loaded = self.stack.load(built, progress=progress, replace_all=again)
+                loaded = self.stack.load(built, progress=bar, replace_all=again)
         except EmptyFolder:
             return None  # nothing to load yet: whatever is saved later is published as it comes
         self.slug_mode = built.site.slugs

@@ -980,7 +980,8 @@ class Stack:
         return found
 
     def run_repair(self, *, dry_run: bool = False, whole: bool = False, settle: bool = True,
-                   cancelled: Callable[[], bool] | None = None) -> dict[str, Any]:
+                   cancelled: Callable[[], bool] | None = None,
+                   pace: Callable[[], None] | None = None) -> dict[str, Any]:
         """Run the repair pass through the render function, as its schedule does, and return what it found.
 
         One run covers one slice after the cursor stored in the table and moves that cursor on (what each
@@ -989,6 +990,7 @@ class Stack:
         `dry_run`: the drift is found and listed, nothing is changed. `settle` False: each task is left on the
         render queue for whoever delivers the stack's events (`pressroom dev`'s delivery) and its result
         waited for. `cancelled` is asked between runs: when it says so, the pass ends there (`wrapped` False).
+        `pace` is called before each run is sent (it may wait there, for other work to go first).
         """
         from pressroom.events import task_message
         from pressroom.index import PostsIndex
@@ -1001,6 +1003,10 @@ class Stack:
                                  "covered": {"site": 0, "content": 0}, "cursor": {}, "wrapped": False}
         stop = cancelled or (lambda: False)
         while True:
+            if pace is not None:
+                pace()
+                if stop():
+                    return total
             request = uuid.uuid4().hex
             options: dict[str, Any] = {"request": request, "dry_run": dry_run}
             if cursor is not None:
