@@ -360,18 +360,72 @@ def test_items_stored_directly_are_read_and_streamed_as_written_through_the_api(
 def test_items_stored_directly_without_their_stream_records_leave_the_stream_as_it_was(stack: Stack) -> None:
     from pressroom.index import to_item
     from pressroom.local import REGION
-    from pressroom.local.moto_gaps import put_items_directly
+    from pressroom.local.moto_gaps import put_values_directly
 
     db = stack.client("dynamodb")
     stack.skip_stream()
-    put_items_directly(REGION, stack.posts_table, [to_item({"pk": "FEED", "sk": f"s#{i}"}) for i in range(3)],
-                       stream=False)
+    put_values_directly(REGION, stack.posts_table, [{"pk": "FEED", "sk": f"s#{i}"} for i in range(3)])
     assert stack._read_stream("PostsTable") == []
     assert db.get_item(TableName=stack.posts_table, Key=to_item({"pk": "FEED", "sk": "s#2"}))["Item"]
 
     # and a write through the API afterwards still has its record
     db.put_item(TableName=stack.posts_table, Item=to_item({"pk": "FEED", "sk": "s#9"}))
     assert [r["eventName"] for r in stack._read_stream("PostsTable")] == ["INSERT"]
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.text(max_size=20) | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-1000, max_value=1000)
+    | st.frozensets(st.text(min_size=1, max_size=5), min_size=1, max_size=3).map(set) | st.binary(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=5), inner, max_size=4)
+    | st.tuples(inner, inner),
+    max_leaves=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(attrs=st.dictionaries(st.text(min_size=1, max_size=8).filter(lambda n: n not in ("pk", "sk")), _VALUES,
+                             max_size=6),
+       sk=st.text(max_size=30) | st.sampled_from(["x" * 1024, "x" * 1025, "é" * 513]))
+def test_items_stored_from_plain_values_read_back_as_written_through_the_api(stack: Stack, attrs: dict[str, Any],
+                                                                              sk: str) -> None:
+    from pressroom.index import to_item
+    from pressroom.local import REGION
+    from pressroom.local.moto_gaps import put_values_directly
+
+    # given: an item of any kind of value, with any sort key (empty and over DynamoDB's limit among them)
+    db = stack.client("dynamodb")
+    values = {"pk": "PLAIN", "sk": sk, **attrs}
+
+    # when it is written through the API, then from plain values
+    try:
+        db.put_item(TableName=stack.posts_table, Item=to_item(values))
+    except (ClientError, TypeError, ValueError, ArithmeticError) as refused:
+        # then: what the API refuses is refused from plain values too
+        with pytest.raises(Exception) as also:  # noqa: PT011 - moto's own exception, or boto3's
+            put_values_directly(REGION, stack.posts_table, [values])
+        assert type(refused) is ClientError or type(also.value) is type(refused)
+        return
+    through_api = db.get_item(TableName=stack.posts_table, Key=to_item({"pk": "PLAIN", "sk": sk}))["Item"]
+    db.delete_item(TableName=stack.posts_table, Key=to_item({"pk": "PLAIN", "sk": sk}))
+    put_values_directly(REGION, stack.posts_table, [values])
+
+    # then: it reads back the same, by GetItem and by Query
+    key = to_item({"pk": "PLAIN", "sk": sk})
+    assert db.get_item(TableName=stack.posts_table, Key=key)["Item"] == through_api
+    found = db.query(TableName=stack.posts_table, KeyConditionExpression="pk = :p AND sk = :s",
+                     ExpressionAttributeValues={":p": key["pk"], ":s": key["sk"]})["Items"]
+    assert found == [through_api]
+    db.delete_item(TableName=stack.posts_table, Key=key)
+
+
+def test_an_item_from_plain_values_over_dynamodbs_size_is_refused(stack: Stack) -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+
+    from pressroom.local import REGION
+    from pressroom.local.moto_gaps import put_values_directly
+
+    with pytest.raises(ItemSizeTooLarge):
+        put_values_directly(REGION, stack.posts_table, [{"pk": "BIG", "sk": "1", "body": ["x" * 100_000] * 5}])
 
 
 @pytest.mark.parametrize("size", [1_000, 399_000, 404_000, 405_001, 500_000])

@@ -88,14 +88,18 @@ class SourceState:
         return self.retire if self.exists and self.applied != self.sequencer else {}
 
     def to_item(self) -> dict[str, Any]:
-        return to_item({
+        return to_item(self.values())
+
+    def values(self) -> dict[str, Any]:
+        """The SRC# item as plain values (None: an attribute the item leaves out)."""
+        return {
             "pk": f"SRC#{self.key}", "sk": "SRC", "key": self.key, "sequencer": self.sequencer,
             "status": self.status, "slug": self.slug, "first_published": self.first_published,
             "version_id": self.version_id, "etag": self.etag, "errors": self.errors, "winner": self.winner,
             "scheduled_for": self.scheduled_for, "redirects": self.redirects, "retire": self.retire or None,
             "applied": self.applied or None, "tombstones": self.tombstones or None, "story": self.story or None,
             "revision": self.revision or None,
-        })
+        }
 
 
 def listing_entries(post: Post) -> list[dict[str, Any]]:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pressroom import urls
-from pressroom.index import SourceState, counter_names, counters, listing_entries, post_item, to_item
+from pressroom.index import counter_names, counters, listing_entries, post_item
 from pressroom.local.moto_gaps import (
     delete_items_directly,
     item_keys_directly,
-    put_items_directly,
     put_object_directly,
+    put_values_directly,
 )
 from pressroom.publish.batch import Build
 from pressroom.publish.status import Status
@@ -88,7 +88,7 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         version_id, etag = versions[key]
         state = replace(plan.state, sequencer=LOADED_SEQUENCER, applied=LOADED_SEQUENCER, retire={},
                         version_id=version_id, etag=etag)  # every effect is carried out by the load itself
-        items.append(state_item(state))
+        items.append(state.values())
         if plan.status in (Status.PUBLISHED, Status.HELD) and plan.state.slug:
             items.append({"pk": f"SLUG#{plan.state.slug}", "sk": key})
         if plan.story_claim:
@@ -104,7 +104,7 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
     settings = built.verdicts.get(urls.CONTENT_SITE_SETTINGS)
     if settings is not None and settings.status == Status.PUBLISHED:
         svc.store_site(built.site)
-    put_items_directly(REGION, stack.posts_table, [to_item(item) for item in items], stream=False)
+    put_values_directly(REGION, stack.posts_table, items)
     for key, verdict in built.verdicts.items():
         if key in versions and (urls.is_media_key(key) or key == urls.CONTENT_SITE_SETTINGS):
             version_id, etag = versions[key]
@@ -143,13 +143,6 @@ def _remove_others(stack: Stack, items: set[tuple[str, str]], pages: set[str]) -
         gone = [{"Key": o["Key"]} for o in listed.get("Contents", []) if o["Key"] not in pages]
         if gone:
             s3.delete_objects(Bucket=stack.site_bucket, Delete={"Objects": gone})
-
-
-def state_item(state: SourceState) -> dict[str, Any]:
-    """The SRC# item of a state, as plain values (serialized again with the other items)."""
-    from pressroom.index import from_item
-
-    return from_item(state.to_item())
 
 
 def write_page(stack: Stack, key: str, pages: Any, versions: dict[str, tuple[str, str]]) -> None:
