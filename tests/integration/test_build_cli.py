@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pressroom.cli import main
@@ -206,3 +207,71 @@ def test_reading_falls_back_to_this_process_when_workers_cannot_start(tmp_path: 
     monkeypatch.setattr(batch, "ProcessPoolExecutor", Broken)
     built = batch.build_folder(content)
     assert built.count(batch.Status.PUBLISHED) == batch.IN_PROCESS_BELOW + 3  # the articles, and site.yaml
+
+
+def _many(tmp_path: Path, count: int) -> Path:
+    content = _content(tmp_path)
+    for i in range(count):
+        (content / "articles" / f"many-{i}.md").write_bytes(article(f"Many {i}", f"2026-01-{7 + i % 20:02d}"))
+    return content
+
+
+def _same_build(one: object, other: object) -> None:
+    assert one.verdicts.keys() == other.verdicts.keys()  # type: ignore[attr-defined]
+    for key, verdict in one.verdicts.items():  # type: ignore[attr-defined]
+        theirs = other.verdicts[key]  # type: ignore[attr-defined]
+        assert (verdict.status, verdict.url, verdict.problems) == (theirs.status, theirs.url, theirs.problems)
+    pages, their_pages = one.site_pages, other.site_pages  # type: ignore[attr-defined]
+    assert sorted(pages.keys()) == sorted(their_pages.keys())
+    assert all(pages.body(key) == their_pages.body(key) for key in pages.keys())
+
+
+def test_a_build_made_aside_in_its_own_process_is_the_build_made_in_place(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pressroom.publish import batch
+
+    # given: a folder large enough for a process of its own
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW)
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    seen: list[tuple[str, int, int]] = []
+
+    # when
+    aside = batch.build_aside(content, now=now, progress=lambda *update: seen.append(update))
+
+    # then: the same verdicts and pages, and the progress of its reading and rendering reached this process
+    _same_build(aside.result(timeout=120), batch.build_folder(content, now=now))
+    total = batch.IN_PROCESS_BELOW + 2
+    assert ("reading", total, total) in seen and ("rendering", total, total) in seen
+
+
+def test_a_small_folder_is_built_aside_in_this_process(tmp_path: Path, monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    from pressroom.publish import batch
+
+    content = _content(tmp_path)
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    monkeypatch.setattr(batch, "_process_context", lambda: pytest.fail("a process started for two articles"))
+    _same_build(batch.build_aside(content, now=now).result(timeout=60), batch.build_folder(content, now=now))
+
+
+def test_a_build_aside_falls_back_to_this_process_and_passes_on_its_failure(tmp_path: Path, monkeypatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pressroom.publish import batch
+
+    class Broken:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise BrokenProcessPool("no processes here")
+
+    # given: no process can be started
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", Broken)
+
+    # then: a large folder is built all the same
+    built = batch.build_aside(_many(tmp_path / "large", batch.IN_PROCESS_BELOW)).result(timeout=120)
+    assert built.count(batch.Status.PUBLISHED) == batch.IN_PROCESS_BELOW + 3
+
+    # and: what the build raises is raised by the future
+    with pytest.raises(batch.EmptyFolder):
+        batch.build_aside(tmp_path / "not-content").result(timeout=60)

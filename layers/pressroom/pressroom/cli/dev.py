@@ -12,7 +12,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -147,10 +147,12 @@ class Watch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> Self:
+    def start(self, *, wait: bool = True) -> Self:
+        """Start watching; `wait`: return once the watch is in place (else wait on `ready`)."""
         self._thread = threading.Thread(target=self._run, name=f"pressroom-watch-{self.folder.name}", daemon=True)
         self._thread.start()
-        self.ready.wait(timeout=10)
+        if wait:
+            self.ready.wait(timeout=10)
         return self
 
     def stop(self) -> None:
@@ -255,11 +257,12 @@ class ReportPrinter:
         self.lock = threading.Lock()
         self._known: dict[str, dict[str, Any] | None] = {}  # content key -> its report as last taken in
 
-    def sync(self, written: dict[str, tuple[str, bytes]] | None = None) -> None:
+    def sync(self, written: dict[str, tuple[str, bytes]] | None = None, *, only: bool = False) -> None:
         """Take in the current reports without printing them (a bulk load prints its own summary); `written`:
-        the reports the load wrote, so that only the others are read."""
+        the reports the load wrote, so that only the others are read; `only`: there are no others (a load
+        into a new stack), so the bucket is not even listed."""
         with self.lock:
-            for change in [*self.book.take_in(written or {}), *self.book.refresh()]:
+            for change in [*self.book.take_in(written or {}), *([] if only else self.book.refresh())]:
                 self._known[change.key] = change.report
 
     def __call__(self) -> list[Change]:
@@ -416,15 +419,18 @@ class DevSession:
         from pressroom.preview import Preview, PreviewServer
 
         self.stack = Stack(root=self.root, server_port=0, log=self.log)
-        gate = ChangeGate()  # watching starts before the first scan: a save made while loading is kept
+        # watching starts before the first scan: a save made while loading is kept, and a theme edit too
+        gate, theme_gate = ChangeGate(), ChangeGate()
         if self.watch:
-            self.watches = [Watch(self.folder.resolve(), gate).start()]
-        # the folder is read and rendered while the stack deploys: the two share nothing until the load
-        building = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pressroom-build")
+            self.watches = [Watch(self.folder.resolve(), gate).start(wait=False),
+                            Watch(render.DEFAULT_THEME, theme_gate).start(wait=False)]
+            for watch in self.watches:
+                watch.ready.wait(timeout=10)
         try:
             with progress_bar(self.console) as progress:
                 started = time.monotonic()
-                build = building.submit(self._build, progress)
+                # the folder is read and rendered while the stack deploys: the two share nothing until the load
+                build = self._build(progress, aside=True)
                 self.stack.start()
                 book = ReportBook(self.stack.client("s3"), self.stack.content_bucket)
                 preview = Preview.for_stack(self.stack, drafts=self.drafts, reports=book)
@@ -434,10 +440,8 @@ class DevSession:
                 self.watcher = FolderWatcher(self.stack, self.folder)
                 self.load(building=build, progress=progress, started=started)
         except BaseException:
-            building.shutdown(wait=True, cancel_futures=True)
             self.stop()
             raise
-        building.shutdown()
         try:
             self.server.start()  # the preview answers once the folder is loaded
             self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
@@ -447,17 +451,19 @@ class DevSession:
             self.repair = RepairPass(self.stack, self.console, idle_for=self.delivery.idle_for).start()
             if self.watch:
                 self.theme = ThemeReloader(self, self.console)
-                self.watches.append(Watch(render.DEFAULT_THEME, self.theme.rebuild).start())
+                theme_gate.open(self.theme.rebuild)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _build(self, progress: Any = None) -> Any:
-        from pressroom.publish.batch import build_folder
+    def _build(self, progress: Any = None, *, aside: bool = False) -> Any:
+        """The folder's Build; `aside`: a future of it, built meanwhile (see `build_aside`)."""
+        from pressroom.publish.batch import build_aside, build_folder
 
         assert self.stack is not None
-        return build_folder(self.folder, now=self.stack.now(), theme_dir=self.stack.theme, progress=progress)
+        build = build_aside if aside else build_folder
+        return build(self.folder, now=self.stack.now(), theme_dir=self.stack.theme, progress=progress)
 
     def load(self, *, again: bool = False, building: Future[Any] | None = None, progress: Any = None,
              started: float | None = None) -> Any:
@@ -488,7 +494,7 @@ class DevSession:
         s3 = self.stack.client("s3")
         for key, body in outside.items():
             s3.put_object(Bucket=self.stack.content_bucket, Key=key, Body=body)
-        self.printer.sync(loaded.reports)
+        self.printer.sync(loaded.reports, only=not again)
         self.summary(built, time.monotonic() - started)
         return built
 

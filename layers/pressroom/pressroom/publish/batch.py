@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
 import posixpath
 import shutil
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pressroom import render, urls
 from pressroom.config import DEFAULT_MAX_UPLOAD_BYTES
@@ -233,7 +236,7 @@ def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]]) -> list[tuple
 def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int | None = None,
              progress: Progress | None = None) -> dict[str, tuple[Reading, str]]:
     """Parse every article (with the digest of the bytes parsed), in worker processes when there are enough
-    of them (spawned: never fork a process that may be running threads, as the dev server is)."""
+    of them."""
     readings: dict[str, tuple[Reading, str]] = {}
     total = len(jobs)
     workers = workers or os.cpu_count() or 1
@@ -244,10 +247,8 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
                 progress("reading", len(readings), total)
         return readings
     chunks = [jobs[i : i + CHUNK] for i in range(0, total, CHUNK)]
-    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                          else "spawn")
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
             for found in pool.map(_read_chunk, chunks):
                 for reading, data_digest in found:
                     readings[reading.key] = (reading, data_digest)
@@ -354,6 +355,74 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     if settings is not None:
         digests[settings.key] = settings_digest
     return Build(folder, site, dict(sorted(verdicts.items())), out, plans, now, digests)
+
+
+def build_aside(root: Path, *, progress: Progress | None = None, **options: Any) -> Future[Build]:
+    """`build_folder(root, **options)` begun now, its Build awaited later: for a caller with work of its own
+    meanwhile (the dev server deploys its stack while the folder is built).
+
+    A folder of more than a few articles is built in a process of its own, its articles read there one
+    after the other: the caller's Python work and the build's then run on two cores instead of taking turns
+    on one interpreter. `progress` is called from a thread of this process. Where no process can be started
+    (a caller whose main module cannot be imported again), the build runs in a thread here.
+    """
+    done: Future[Build] = Future()
+    articles = sum(1 for _ in itertools.islice((Path(root) / urls.CONTENT_ARTICLES).glob("**/*"), IN_PROCESS_BELOW))
+
+    def here() -> None:
+        done.set_result(build_folder(root, progress=progress, **options))
+
+    def elsewhere() -> None:
+        context = _process_context()
+        relay = context.SimpleQueue()
+        try:
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_relay_progress,
+                                       initargs=(relay,))
+            aside = pool.submit(_build_relayed, root, options)
+        except BrokenProcessPool:
+            return here()
+        aside.add_done_callback(lambda _: relay.put(None))
+        try:
+            while (update := relay.get()) is not None:
+                if progress:
+                    progress(*update)
+            done.set_result(aside.result())
+        except BrokenProcessPool:  # the process could not start or died: the build is made here
+            here()
+        finally:
+            pool.shutdown(wait=False)
+
+    def run() -> None:
+        try:
+            (elsewhere if articles >= IN_PROCESS_BELOW else here)()
+        except BaseException as failure:  # noqa: BLE001 - the caller gets it from the future
+            done.set_exception(failure)
+
+    threading.Thread(target=run, name="pressroom-build", daemon=True).start()
+    return done
+
+
+_relay: Any = None  # in a build process: where its progress goes
+
+
+def _relay_progress(queue: Any) -> None:
+    global _relay
+    _relay = queue
+
+
+def _build_relayed(root: Path, options: dict[str, Any]) -> Build:
+    def progress(phase: str, done: int, total: int) -> None:
+        if done == total or done % 100 == 0:
+            _relay.put((phase, done, total))
+
+    return build_folder(root, progress=progress, workers=1, **options)
+
+
+def _process_context() -> Any:
+    """Worker processes are started by a fork server, or spawned: never forked from a process that may be
+    running threads, as the dev server is."""
+    return multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                       else "spawn")
 
 
 def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme: render.Theme,
