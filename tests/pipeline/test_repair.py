@@ -267,3 +267,17 @@ def test_a_whole_pass_walks_each_bucket_once_whatever_their_sizes(stack: Stack, 
     # then: every key looked at once, in as many runs as the bigger bucket needs
     assert found["wrapped"] and found["covered"] == {"site": site, "content": content}
     assert -(-site // 4) <= found["runs"] <= -(-site // 4) + 1
+
+
+def test_a_run_asked_for_a_slice_looks_at_that_many_keys_of_each_bucket(stack: Stack) -> None:
+    # given: a site with more keys in each bucket than the slice asked for
+    _site(stack)
+    site, content = len(stack.site_keys()), len(stack._keys(stack.content_bucket))
+    assert min(site, content) > 3
+
+    # when: a whole pass of runs of 3 keys
+    found = stack.run_repair(whole=True, dry_run=True, size=3)
+
+    # then: every key looked at once, three at a time
+    assert found["wrapped"] and found["covered"] == {"site": site, "content": content}
+    assert -(-max(site, content) // 3) <= found["runs"] <= -(-max(site, content) // 3) + 1

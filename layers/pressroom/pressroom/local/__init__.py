@@ -981,7 +981,7 @@ class Stack:
 
     def run_repair(self, *, dry_run: bool = False, whole: bool = False, settle: bool = True,
                    cancelled: Callable[[], bool] | None = None,
-                   pace: Callable[[], None] | None = None) -> dict[str, Any]:
+                   pace: Callable[[], None] | None = None, size: int | None = None) -> dict[str, Any]:
         """Run the repair pass through the render function, as its schedule does, and return what it found.
 
         One run covers one slice after the cursor stored in the table and moves that cursor on (what each
@@ -990,7 +990,8 @@ class Stack:
         `dry_run`: the drift is found and listed, nothing is changed. `settle` False: each task is left on the
         render queue for whoever delivers the stack's events (`pressroom dev`'s delivery) and its result
         waited for. `cancelled` is asked between runs: when it says so, the pass ends there (`wrapped` False).
-        `pace` is called before each run is sent (it may wait there, for other work to go first).
+        `pace` is called before each run is sent (it may wait there, for other work to go first). `size`: the
+        keys of each bucket a run looks at, instead of the slice the site's size gives.
         """
         from pressroom.events import task_message
         from pressroom.index import PostsIndex
@@ -1009,6 +1010,8 @@ class Stack:
                     return total
             request = uuid.uuid4().hex
             options: dict[str, Any] = {"request": request, "dry_run": dry_run}
+            if size is not None:
+                options["slice"] = size
             if cursor is not None:
                 options["cursor"] = cursor
             sqs.send_message(QueueUrl=url, MessageBody=task_message("*", "repair", **options))

@@ -168,9 +168,10 @@ class Publisher:
         from pressroom.publish.repair import Reconciler
 
         options = json.loads(event.options) if event.options else {}
-        cursor = options.get("cursor")
+        cursor, size = options.get("cursor"), options.get("slice")
         result = Reconciler(self, dry_run=bool(options.get("dry_run"))).run(
-            cursor if isinstance(cursor, dict) else None).as_dict()
+            cursor if isinstance(cursor, dict) else None,
+            size=size if type(size) is int else None).as_dict()
         request = str(options.get("request", ""))
         if request:
             self.svc.index.keep_repair_result(request, result, self.config.now().isoformat())

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 logger = library_logger("repair")
 
 MIN_SLICE = 200  # keys of each bucket per run, at least
+MAX_SLICE = 10_000  # keys of each bucket a run may be asked to look at (`slice`)
 RUNS_PER_CYCLE = 24  # the slice grows with the site so that a day of hourly runs covers it
 MAX_LISTED = 50  # repairs listed in a run's result (all are counted)
 CURSOR = {"pk": "REPAIR", "sk": "CURSOR"}
@@ -90,12 +91,15 @@ class Reconciler:
 
     # --- the run --------------------------------------------------------------------------------------
 
-    def run(self, cursor: dict[str, str] | None = None) -> RepairResult:
+    def run(self, cursor: dict[str, str] | None = None, *, size: int | None = None) -> RepairResult:
         """Check and repair one slice. `cursor` None: start where the last scheduled run stopped, and move the
-        stored cursor on; given (`pressroom repair --all`), start there and leave the stored one alone."""
+        stored cursor on; given (`pressroom repair --all`), start there and leave the stored one alone.
+        `size`: the keys of each bucket to look at (1 to MAX_SLICE), instead of the slice the site's size
+        gives (shorter runs, for a caller that wants other work to go between them)."""
         stored = self._stored_cursor()
         start = cursor if cursor is not None else stored
-        size = max(MIN_SLICE, math.ceil(int(stored.get("last_total", 0) or 0) / RUNS_PER_CYCLE))
+        size = min(max(1, size), MAX_SLICE) if size else max(
+            MIN_SLICE, math.ceil(int(stored.get("last_total", 0) or 0) / RUNS_PER_CYCLE))
         site_after, content_after = str(start.get("site", "")), str(start.get("content", ""))
         site_keys, site_next = self._slice(self.svc.config.site_bucket, site_after, size)
         content_keys, content_next = self._slice(self.svc.config.content_bucket, content_after, size)
