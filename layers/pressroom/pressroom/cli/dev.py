@@ -12,7 +12,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -292,6 +292,11 @@ class ReportPrinter:
         return f"[green]{status:<10}[/green] {change.key} → {url}" + (f" [yellow]({warnings})[/yellow]" if warnings else "")
 
 
+# keys of each bucket per repair run in `pressroom dev`: a run holds the delivery (about a second for these in
+# moto), so a save or a reload waits at most that long behind the pass
+REPAIR_SLICE = 50
+
+
 class RepairPass:
     """One whole repair pass over the local stack, in the background, so that a bucket edited by hand heals.
 
@@ -328,7 +333,7 @@ class RepairPass:
     def _run(self) -> None:
         try:
             result = self.stack.run_repair(whole=True, settle=False, cancelled=self._stop.is_set,
-                                           pace=self._wait_turn)
+                                           pace=self._wait_turn, size=REPAIR_SLICE)
         except Exception:  # noqa: BLE001 - a failed pass must not end the session
             if not self._stop.is_set():
                 traceback.print_exc(file=self.errors)
@@ -500,15 +505,12 @@ class DevSession:
 
     def _outside_uploads(self, built: Any) -> dict[str, bytes]:
         """Inputs in the stack's content bucket that the folder does not hold (uploaded with the AWS API)."""
+        from pressroom.local.moto_gaps import object_keys_directly
+
         assert self.stack is not None
         s3, bucket = self.stack.client("s3"), self.stack.content_bucket
-        found = {}
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for obj in page.get("Contents", []):
-                key = obj["Key"]
-                if urls.is_input_key(key) and key not in built.folder.inputs:
-                    found[key] = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        return found
+        return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in object_keys_directly(bucket)
+                if urls.is_input_key(key) and key not in built.folder.inputs}
 
     def summary(self, built: Any, seconds: float) -> None:
         """The files that need the newsroom's attention, then one line of counts."""
@@ -551,10 +553,16 @@ class DevSession:
             return None
 
     def reload(self) -> Any:
-        """Re-render the whole site through the batch core (settings or theme edits), pausing delivery."""
+        """Re-render the whole site through the batch core (settings or theme edits), pausing delivery while
+        the stack is written (the folder is read and rendered meanwhile: a delivery round may be under way)."""
+        from pressroom.cli.build import progress_bar
+
         assert self.delivery is not None
-        with self.delivery.paused():
-            return self.load(again=True)
+        started = time.monotonic()
+        with progress_bar(self.console) as bar, ThreadPoolExecutor(1, thread_name_prefix="pressroom-build") as pool:
+            building = pool.submit(self._build, bar)
+            with self.delivery.paused():
+                return self.load(again=True, building=building, progress=bar, started=started)
 
     def stop(self) -> None:
         for part in (*self.watches, self.repair, self.delivery, self.server):

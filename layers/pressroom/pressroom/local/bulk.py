@@ -12,6 +12,7 @@ from pressroom.index import counter_names, counters, listing_entries, post_item
 from pressroom.local.moto_gaps import (
     delete_items_directly,
     item_keys_directly,
+    object_keys_directly,
     put_object_directly,
     put_values_directly,
 )
@@ -77,6 +78,13 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
             loaded.changed.append(key)
         if progress and (done % 200 == 0 or done == len(inputs)):
             progress("uploading", done, len(inputs))
+    # the pages first: in a reload, what the preview shows changes as soon as it can
+    pages = built.site_pages
+    keys = pages.keys()
+    for done, key in enumerate(keys, 1):
+        write_page(stack, key, pages, versions)
+        if progress and (done % 200 == 0 or done == len(keys)):
+            progress("writing", done, len(keys))
     svc = stack.services()
     items: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
@@ -111,12 +119,6 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
             reports[key] = {"key": key, "version_id": version_id, "etag": etag, "status": verdict.status.value,
                             "url": verdict.url, "errors": [p.as_dict() for p in verdict.problems],
                             "time": built.now.isoformat()}
-    pages = built.site_pages
-    keys = pages.keys()
-    for done, key in enumerate(keys, 1):
-        write_page(stack, key, pages, versions)
-        if progress and (done % 200 == 0 or done == len(keys)):
-            progress("writing", done, len(keys))
     for key, report in sorted(reports.items()):
         body = report_body(report)
         _, etag = put_object_directly(stack.content_bucket, urls.report_key(key), body,
@@ -138,11 +140,10 @@ def _remove_others(stack: Stack, items: set[tuple[str, str]], pages: set[str]) -
              if (key["pk"]["S"], key["sk"]["S"]) not in items and key["pk"]["S"] != "SITE"
              and not key["pk"]["S"].startswith("REBUILD#")]
     delete_items_directly(REGION, stack.posts_table, stale)
+    gone = [{"Key": key} for key in object_keys_directly(stack.site_bucket) if key not in pages]
     s3 = stack.client("s3")
-    for listed in s3.get_paginator("list_objects_v2").paginate(Bucket=stack.site_bucket):
-        gone = [{"Key": o["Key"]} for o in listed.get("Contents", []) if o["Key"] not in pages]
-        if gone:
-            s3.delete_objects(Bucket=stack.site_bucket, Delete={"Objects": gone})
+    for start in range(0, len(gone), 1000):  # DeleteObjects takes 1,000 keys at most
+        s3.delete_objects(Bucket=stack.site_bucket, Delete={"Objects": gone[start : start + 1000]})
 
 
 def write_page(stack: Stack, key: str, pages: Any, versions: dict[str, tuple[str, str]]) -> None:

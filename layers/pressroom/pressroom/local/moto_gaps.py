@@ -749,6 +749,15 @@ class _OtherKind(Exception):
 _LARGEST_EXACT = 10**38  # DynamoDB numbers hold 38 digits: larger integers are boto3's to refuse
 
 
+def object_keys_directly(bucket: str) -> list[str]:
+    """The key of every current object of a bucket (delete markers left out), sorted as ListObjectsV2 sorts
+    them, read without its requests: a listing of thousands of keys costs boto3 and moto a second."""
+    from moto.s3.models import FakeDeleteMarker, s3_backends
+
+    found = s3_backends[_ACCOUNT]["aws"].get_bucket(bucket)
+    return sorted(name for name, key in found.keys.items() if not isinstance(key, FakeDeleteMarker))
+
+
 def item_keys_directly(region: str, table: str) -> list[dict[str, Any]]:
     """The key of every item of a table (in DynamoDB's JSON form), read without a Scan request."""
     from moto.dynamodb.models import dynamodb_backends
