@@ -275,3 +275,50 @@ def test_a_build_aside_falls_back_to_this_process_and_passes_on_its_failure(tmp_
     # and: what the build raises is raised by the future
     with pytest.raises(batch.EmptyFolder):
         batch.build_aside(tmp_path / "not-content").result(timeout=60)
+
+
+def test_a_build_rendered_in_workers_is_the_build_rendered_in_this_process(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pressroom.publish import batch
+
+    # given: a folder large enough for worker processes
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW + 10)
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    seen: list[tuple[str, int, int]] = []
+
+    # when: it is read and rendered by two workers, and by this process alone
+    in_workers = batch.build_folder(content, now=now, workers=2, progress=lambda *update: seen.append(update))
+    here = batch.build_folder(content, now=now, workers=1)
+
+    # then: the same verdicts and the same bytes in every page, and the rendering's progress counted to the end
+    _same_build(in_workers, here)
+    total = batch.IN_PROCESS_BELOW + 12
+    assert ("reading", total, total) in seen and ("rendering", total, total) in seen
+
+
+def test_a_chunk_a_worker_fails_to_render_is_rendered_here(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+    from datetime import UTC, datetime
+
+    from pressroom.publish import batch
+
+    class Failing:
+        """Workers whose every render fails (a process that died, say)."""
+
+        count = 2
+
+        def pool(self) -> Failing:
+            return self
+
+        def submit(self, *_: object) -> Future:
+            failed: Future = Future()
+            failed.set_exception(RuntimeError("the worker died"))
+            return failed
+
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW + 10)
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    built = batch.build_folder(content, now=now, workers=1, render_pages=False)
+    out = batch.MemorySite()
+    batch._render(out, built.plans, built.site, None, None, Failing())  # type: ignore[arg-type]
+    assert out.pages == batch.build_folder(content, now=now, workers=1).site_pages.pages

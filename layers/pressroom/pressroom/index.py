@@ -21,9 +21,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from pressroom.model import Post
 
@@ -32,18 +31,27 @@ if TYPE_CHECKING:
 else:
     DynamoDBClient = Any
 
-_ser = TypeSerializer()
-_de = TypeDeserializer()
 MAX_TRANSACTION_ITEMS = 100
 LISTINGS_VERSION = {"pk": "LISTINGS", "sk": "VERSION"}
 
 
+@lru_cache(maxsize=1)
+def _types() -> tuple[Any, Any]:
+    # boto3's type (de)serializers are made on first use: a build or a check decides with the index's rules
+    # (SourceState, sort_key) without ever writing an item, and importing boto3 costs a tenth of a second
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
+
 def to_item(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in data.items() if v is not None}
+    serialize = _types()[0].serialize
+    return {k: serialize(v) for k, v in data.items() if v is not None}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in item.items()}
+    deserialize = _types()[1].deserialize
+    return {k: deserialize(v) for k, v in item.items()}
 
 
 def sort_key(post: Post) -> str:

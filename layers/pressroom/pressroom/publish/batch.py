@@ -9,8 +9,9 @@ import os
 import posixpath
 import shutil
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from typing import Any
 
 from pressroom import render, urls
 from pressroom.config import DEFAULT_MAX_UPLOAD_BYTES
+from pressroom.content import Article
 from pressroom.errors import Problem, Rejected
 from pressroom.index import SourceState, sort_key
 from pressroom.media import MAX_MEDIA_BYTES, media_type
@@ -233,32 +235,79 @@ def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]]) -> list[tuple
     return [_read_file(args) for args in chunk]
 
 
+class Workers:
+    """The worker processes of one build, one per core, shared by its reading and its rendering. They are
+    started on first use; with fewer than two, or when they cannot start, the work is done in this process."""
+
+    def __init__(self, count: int | None = None) -> None:
+        self.count = count or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+        self.broken = self.count < 2
+
+    def pool(self) -> ProcessPoolExecutor | None:
+        if self._pool is None and not self.broken:
+            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_process_context())
+        return None if self.broken else self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
 def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int | None = None,
-             progress: Progress | None = None) -> dict[str, tuple[Reading, str]]:
+             progress: Progress | None = None, pool: Workers | None = None) -> dict[str, tuple[Reading, str]]:
     """Parse every article (with the digest of the bytes parsed), in worker processes when there are enough
-    of them."""
+    of them. Until the first worker answers (a process takes a few tenths of a second to start), this process
+    reads chunks too."""
     readings: dict[str, tuple[Reading, str]] = {}
     total = len(jobs)
-    workers = workers or os.cpu_count() or 1
-    if total < IN_PROCESS_BELOW or workers < 2:
+
+    def take(found: list[tuple[Reading, str]]) -> None:
+        for reading, data_digest in found:
+            readings[reading.key] = (reading, data_digest)
+        if progress:
+            progress("reading", len(readings), total)
+
+    if total < IN_PROCESS_BELOW or (pool is None and (workers or os.cpu_count() or 1) < 2):
         for args in jobs:
-            readings[args[0]] = _read_file(args)
-            if progress:
-                progress("reading", len(readings), total)
+            take([_read_file(args)])
         return readings
-    chunks = [jobs[i : i + CHUNK] for i in range(0, total, CHUNK)]
+    owned = pool is None
+    pool = pool or Workers(workers)
+    chunks = deque(jobs[i : i + CHUNK] for i in range(0, total, CHUNK))
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
-            for found in pool.map(_read_chunk, chunks):
-                for reading, data_digest in found:
-                    readings[reading.key] = (reading, data_digest)
-                if progress:
-                    progress("reading", len(readings), total)
+        executor = pool.pool()
+        if executor is None:
+            raise BrokenProcessPool("no worker processes")
+        pending: set[Future[list[tuple[Reading, str]]]] = set()
+        answered = False
+        while chunks or pending:
+            while chunks and len(pending) < 2 * pool.count:
+                pending.add(executor.submit(_read_chunk, chunks.popleft()))
+            if not answered and chunks and not any(f.done() for f in pending):
+                take(_read_chunk(chunks.pop()))  # the workers are still starting: read the last chunk here
+                continue
+            answered = True
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                take(future.result())
     except BrokenProcessPool:
         # workers could not start (a caller whose main module cannot be imported again, such as a script
         # read from standard input): the rest is read in this process
-        return read_all([args for args in jobs if args[0] not in readings] if readings else jobs, workers=1,
-                        progress=progress) | readings
+        pool.broken = True
+        for args in jobs:
+            if args[0] not in readings:
+                take([_read_file(args)])
+    finally:
+        if owned:
+            pool.close()
     return readings
 
 
@@ -331,27 +380,28 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
         verdicts[settings.key] = settings
     articles = [k for k in folder.inputs if urls.is_article_key(k)]
     jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
-    judged = read_all(jobs, workers=workers, progress=progress)
-    for key in [k for k, (reading, _) in judged.items() if reading.status == Status.DELETED]:
-        del judged[key], folder.inputs[key]  # gone while the folder was read: not part of this build
-    readings = {key: reading for key, (reading, _) in judged.items()}
-    digests = {key: data_digest for key, (_, data_digest) in judged.items()}
-    plans = plans_for(readings, now)
-    for key, plan in plans.items():
-        report = plan.report or {}
-        article = readings[key].article
-        dated = article.date.isoformat() if article and article.date else ""
-        verdicts[key] = Verdict(key, folder.inputs[key], plan.status, plan.url, list(plan.problems),
-                                str(report.get("winner", "")), dated)
-    out = MemorySite()
-    for key in folder.inputs:
-        if urls.is_media_key(key):
-            verdict, digests[key], content_type = _media(key, folder.inputs[key])
-            verdicts[key] = verdict
-            if content_type and render_pages:
-                out.put_file(urls.media_site_key(key), folder.inputs[key], content_type)
-    if render_pages:
-        _render(out, plans, site, render.load_theme(theme_dir), progress)
+    with Workers(workers) as pool:
+        judged = read_all(jobs, progress=progress, pool=pool)
+        for key in [k for k, (reading, _) in judged.items() if reading.status == Status.DELETED]:
+            del judged[key], folder.inputs[key]  # gone while the folder was read: not part of this build
+        readings = {key: reading for key, (reading, _) in judged.items()}
+        digests = {key: data_digest for key, (_, data_digest) in judged.items()}
+        plans = plans_for(readings, now)
+        for key, plan in plans.items():
+            report = plan.report or {}
+            article = readings[key].article
+            dated = article.date.isoformat() if article and article.date else ""
+            verdicts[key] = Verdict(key, folder.inputs[key], plan.status, plan.url, list(plan.problems),
+                                    str(report.get("winner", "")), dated)
+        out = MemorySite()
+        for key in folder.inputs:
+            if urls.is_media_key(key):
+                verdict, digests[key], content_type = _media(key, folder.inputs[key])
+                verdicts[key] = verdict
+                if content_type and render_pages:
+                    out.put_file(urls.media_site_key(key), folder.inputs[key], content_type)
+        if render_pages:
+            _render(out, plans, site, theme_dir, progress, pool)
     if settings is not None:
         digests[settings.key] = settings_digest
     return Build(folder, site, dict(sorted(verdicts.items())), out, plans, now, digests)
@@ -425,23 +475,48 @@ def _process_context() -> Any:
                                        else "spawn")
 
 
-def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme: render.Theme,
-            progress: Progress | None) -> None:
+def _render_chunk(job: tuple[Site, str | None, list[Post], list[Article]]) -> list[render.Page]:
+    site, theme_dir, recent, articles = job
+    theme = render.load_theme(theme_dir)
+    return [render.article_page(theme, site, article, recent) for article in articles]
+
+
+def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str | None,
+            progress: Progress | None, pool: Workers | None = None) -> None:
+    """Every page of the site into `out`: the article pages in the workers (when there are any) while this
+    process renders the listings, each put in the order the pipeline writes them."""
     published = [p for p in plans.values() if p.status == Status.PUBLISHED and p.post and p.article]
     if not published:
         return  # no post was ever published: the pipeline writes no page at all
+    theme = render.load_theme(theme_dir)
     index = MemoryIndex(p.post for p in published if p.post)
     recent = index.newest(render.RECENT_COUNT)
+    articles = [plan.article for plan in published if plan.article is not None]
+    chunks = [articles[i : i + CHUNK] for i in range(0, len(articles), CHUNK)]
+    executor = pool.pool() if pool is not None and len(articles) >= IN_PROCESS_BELOW else None
+    futures: list[Future[list[render.Page]]] = []
+    try:
+        futures = [executor.submit(_render_chunk, (site, theme_dir, recent, chunk)) for chunk in chunks] \
+            if executor is not None else []
+    except BrokenProcessPool:  # the workers died since the reading: every chunk is rendered here
+        futures = []
+    listings = Listings(index, out, site, theme).pages(Affected.everything(index))
     for plan in published:  # key order: where two keys name one redirect, the later one writes last
         for redirect_key in plan.redirects:
             target = plan.post.url if plan.post else ""
             out.put(render.redirect_page(redirect_key, target), extra_metadata={REDIRECT_META: target})
-    for done, plan in enumerate(published, 1):
-        assert plan.article is not None
-        out.put(render.article_page(theme, site, plan.article, recent))
-        if progress and (done % 100 == 0 or done == len(published)):
-            progress("rendering", done, len(published))
-    pages, gone = Listings(index, out, site, theme).pages(Affected.everything(index))
+    done = 0
+    for at, chunk in enumerate(chunks):
+        try:
+            pages = futures[at].result() if futures else _render_chunk((site, theme_dir, recent, chunk))
+        except Exception:  # noqa: BLE001 - a worker that failed: the chunk is rendered here, raising here if it must
+            pages = _render_chunk((site, theme_dir, recent, chunk))
+        for page in pages:
+            out.put(page)
+        done += len(pages)
+        if progress:
+            progress("rendering", done, len(articles))
+    pages, gone = listings
     for key in gone:
         out.delete(key)
     for page in pages:
