@@ -93,3 +93,42 @@ def test_plain_text_is_the_visible_words_of_a_fragment() -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
 def test_the_ascii_fast_path_removes_what_the_full_rule_removes(text: str) -> None:
     assert markup._STRAY_ASCII.sub("", text) == markup._STRAY.sub("", text)
+
+
+_PIECES = st.sampled_from([
+    "<p>", "</p>", "<a href=\"https://example.org/?a=1&b=2\" title='x > y \"q\"'>", "</a>", "<li>", "<ul>", "</ul>",
+    "<h1>", "</h1>", "<img src=\"/media/a.png\" alt=\"a > b\">", "<br>", "<br/>", "<td style=\"text-align: right\">",
+    "<time datetime=\"2026-01-01\">", "</time>", "<ol reversed start=\"3\">", "<code class=\"language-py\">",
+    "<script>x</script>", "<!-- note -->", "<span>", "</em>", "&amp;", "&nbsp;", "&lt;", "&quot;", "\u00a0", "<", ">",
+    "Ağ şəhər", "Привет", " ", "\n", "text", "<table><tr><td>", "<blockquote>", "<div>", "<pre>",
+])
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_the_serialized_tree_is_the_tree_htmlparser_reads(html: str) -> None:
+    import nh3
+
+    # given: markup as the sanitizer leaves it
+    cleaned = nh3.clean(html, tags=set(markup.ALLOWED_TAGS), clean_content_tags=set(markup.DROPPED_WITH_CONTENT),
+                        attributes={k: set(v) for k, v in markup.ALLOWED_ATTRIBUTES.items()},
+                        url_schemes=set(markup.SAFE_SCHEMES), link_rel="noopener noreferrer",
+                        attribute_filter=markup._attribute_filter, strip_comments=True)
+    builder = markup._TreeBuilder()
+    builder.feed(cleaned)
+    builder.close()
+
+    # then: the fast reading builds the same tree, and so does it for markup of any other shape
+    assert markup._tree(cleaned) == builder.root
+    other = markup._TreeBuilder()
+    other.feed(html)
+    other.close()
+    assert markup._tree(html) == other.root
+
+
+@given(st.lists(_PIECES | st.sampled_from(["<pre>\n", "\n</pre>", "<pre>", "*a*", "`x`", "    code\n"]),
+                max_size=40).map("".join))
+def test_the_text_of_written_markup_is_the_text_a_parser_reads(source: str) -> None:
+    # given: a body as an HTML article and as Markdown leave it
+    for html in (markup.sanitize(source), markup.markdown_to_html(source)):
+        # then: cutting its tags out gives the text the HTML parser reads
+        assert markup.written_text(html) == markup.plain_text(html)

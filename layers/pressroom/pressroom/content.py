@@ -557,7 +557,7 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
         elif urls.is_reserved_key(urls.url_to_key(alias)):
             read.problem("aliases", f"alias {alias!r} is a URL the site itself serves, so it cannot redirect",
                          "an alias names an old address of this article, such as /2019/05/story.html")
-    plain = markup.plain_text(body_html)
+    plain = markup.written_text(body_html)
     if not plain and "<img" not in body_html:
         read.problems.append(Problem("the article has no body", line=body_line, hint="write the article's text"))
     summary = read.text("summary", limit=MAX_SUMMARY)
@@ -652,10 +652,10 @@ def _image(read: _Fields) -> tuple[str, str]:
 
 def _first_paragraph(body_html: str) -> str:
     for match in re.finditer(r"<p>(.*?)</p>", body_html, flags=re.DOTALL):
-        text = markup.plain_text(match.group(1))
+        text = markup.written_text(match.group(1))
         if text:
             return text
-    return markup.plain_text(body_html)
+    return markup.written_text(body_html)
 
 
 def _shorten(text: str) -> str:
