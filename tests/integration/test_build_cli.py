@@ -322,3 +322,15 @@ def test_a_chunk_a_worker_fails_to_render_is_rendered_here(tmp_path: Path) -> No
     out = batch.MemorySite()
     batch._render(out, built.plans, built.site, None, None, Failing())  # type: ignore[arg-type]
     assert out.pages == batch.build_folder(content, now=now, workers=1).site_pages.pages
+
+
+def test_the_build_workers_collect_garbage_as_seldom_as_the_command(tmp_path: Path) -> None:
+    import gc
+
+    import pressroom
+    from pressroom.publish import batch
+
+    with batch.Workers(2) as workers:
+        pool = workers.pool()
+        assert pool is not None
+        assert tuple(pool.submit(gc.get_threshold).result(timeout=60)) == pressroom.COLLECT_AFTER

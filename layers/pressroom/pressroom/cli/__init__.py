@@ -6,6 +6,8 @@ import importlib
 
 import click
 
+from pressroom import collect_less
+
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 # Each module below adds its commands to `main`; a new command is a new module in this list.
@@ -16,6 +18,7 @@ COMMAND_MODULES = ("init", "build", "check", "dev", "ops")
 @click.version_option(package_name="pressroom")
 def main() -> None:
     """Pressroom: a serverless publishing system for newsrooms."""
+    collect_less()
 
 
 for _name in COMMAND_MODULES:

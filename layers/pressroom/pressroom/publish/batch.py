@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pressroom import render, urls
+from pressroom import collect_less, render, urls
 from pressroom.config import DEFAULT_MAX_UPLOAD_BYTES
 from pressroom.content import Article
 from pressroom.errors import Problem, Rejected
@@ -246,7 +246,8 @@ class Workers:
 
     def pool(self) -> ProcessPoolExecutor | None:
         if self._pool is None and not self.broken:
-            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_process_context())
+            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_process_context(),
+                                             initializer=collect_less)
         return None if self.broken else self._pool
 
     def close(self) -> None:
@@ -411,9 +412,8 @@ def build_aside(root: Path, *, progress: Progress | None = None, **options: Any)
     """`build_folder(root, **options)` begun now, its Build awaited later: for a caller with work of its own
     meanwhile (the dev server deploys its stack while the folder is built).
 
-    A folder of more than a few articles is built in a process of its own, its articles read there one
-    after the other: the caller's Python work and the build's then run on two cores instead of taking turns
-    on one interpreter. `progress` is called from a thread of this process. Where no process can be started
+    A folder of more than a few articles is built in a process of its own, with its worker processes: the
+    caller's Python work and the build's then share the cores instead of taking turns on one interpreter. `progress` is called from a thread of this process. Where no process can be started
     (a caller whose main module cannot be imported again), the build runs in a thread here.
     """
     done: Future[Build] = Future()
@@ -458,6 +458,7 @@ _relay: Any = None  # in a build process: where its progress goes
 def _relay_progress(queue: Any) -> None:
     global _relay
     _relay = queue
+    collect_less()
 
 
 def _build_relayed(root: Path, options: dict[str, Any]) -> Build:
@@ -465,7 +466,7 @@ def _build_relayed(root: Path, options: dict[str, Any]) -> Build:
         if done == total or done % 100 == 0:
             _relay.put((phase, done, total))
 
-    return build_folder(root, progress=progress, workers=1, **options)
+    return build_folder(root, progress=progress, **options)
 
 
 def _process_context() -> Any:
