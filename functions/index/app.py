@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pressroom.handlers import rebuild_listings
-from pressroom.observability import observability
+import pressroom
+
+pressroom.collect_less()  # before the imports below: a cold start makes a few hundred thousand objects
+
+from pressroom.handlers import rebuild_listings  # noqa: E402
+from pressroom.observability import observability  # noqa: E402
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
