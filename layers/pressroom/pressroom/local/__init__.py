@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pressroom.local.template import EventMapping, LocalTemplate, prepare
+from pressroom.local.template import EventMapping, LocalTemplate, prepare, translate
 
 REGION = "us-east-1"
 _ACCOUNT = "123456789012"  # moto's default account
@@ -412,8 +412,6 @@ class Stack:
 
     def deploy(self) -> None:
         """Translate the SAM template, create it in moto's CloudFormation and apply what moto skips."""
-        from samtranslator.translator.transform import transform
-
         local = prepare(self.root / "template.yaml")
         self.template = local
         s3 = self.client("s3")
@@ -423,18 +421,7 @@ class Stack:
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("placeholder.txt", "the local stack runs the code from the project folder")
         s3.put_object(Bucket=code_bucket, Key="code.zip", Body=buffer.getvalue())
-        location = f"s3://{code_bucket}/code.zip"
-        for res in local.sam["Resources"].values():
-            if res.get("Type") == "AWS::Serverless::Function":
-                res["Properties"]["CodeUri"] = location
-            elif res.get("Type") == "AWS::Serverless::LayerVersion":
-                res["Properties"]["ContentUri"] = location
-
-        class _Policies:
-            def load(self) -> dict[str, str]:
-                return {}
-
-        translated = transform(local.sam, {"AWS::Region": REGION}, _Policies())
+        translated = translate(local.sam, REGION, code_bucket)
         cfn = self.client("cloudformation")
         with _quiet_moto():
             cfn.create_stack(StackName=self.stack_name, TemplateBody=json.dumps(translated),

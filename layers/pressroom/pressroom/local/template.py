@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,3 +153,49 @@ def prepare(template_path: Path) -> LocalTemplate:
         if res.get("Type") == "AWS::S3::Bucket":
             local.buckets[name] = res.get("Properties", {})
     return local
+
+
+CODE_PLACEHOLDER = "pressroom-local-code-placeholder"  # the code bucket a translation is kept under
+
+
+def cache_folder() -> Path:
+    """Where local translations are kept: $XDG_CACHE_HOME/pressroom, or ~/.cache/pressroom."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pressroom" / "sam"
+
+
+def translate(sam: dict[str, Any], region: str, code_bucket: str, *, cache: Path | None = None) -> dict[str, Any]:
+    """The CloudFormation template SAM's translator makes of `sam`, its functions and layers pointed at
+    s3://`code_bucket`/code.zip.
+
+    A translation is kept on disk under the digest of the template, the region and the translator's version,
+    since importing the translator costs about a third of a second of every local stack's start. A template
+    that differs by one character, or another translator, is translated afresh; where the folder cannot be
+    written, nothing is kept.
+    """
+    from importlib.metadata import version
+
+    sam = copy.deepcopy(sam)
+    location = f"s3://{CODE_PLACEHOLDER}/code.zip"
+    for res in sam.get("Resources", {}).values():
+        if res.get("Type") == "AWS::Serverless::Function":
+            res.setdefault("Properties", {})["CodeUri"] = location
+        elif res.get("Type") == "AWS::Serverless::LayerVersion":
+            res.setdefault("Properties", {})["ContentUri"] = location
+    source = json.dumps([sam, region, version("aws-sam-translator")], sort_keys=True, default=str)
+    kept = (cache or cache_folder()) / f"{hashlib.sha256(source.encode()).hexdigest()}.json"
+    try:
+        text = kept.read_text(encoding="utf-8")
+    except OSError:
+        from samtranslator.translator.transform import transform
+
+        class _Policies:
+            def load(self) -> dict[str, str]:
+                return {}
+
+        text = json.dumps(transform(sam, {"AWS::Region": region}, _Policies()))
+        with contextlib.suppress(OSError):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, kept)
+    return json.loads(text.replace(json.dumps(CODE_PLACEHOLDER), json.dumps(code_bucket)))
