@@ -5,7 +5,8 @@ handler imports left out, and bytecode for the runtime's Python.
 Lambda's `/opt` is read-only, so a layer without bytecode compiles every module it imports on every cold start
 (about 0.2-0.3 s of CPU for Jinja, Markdown-it, PyYAML, Babel, Powertools and pressroom). The third-party
 packages ship their bytecode in place of their sources (the layer stays within 5 MiB zipped); the pressroom
-package keeps its sources beside its bytecode, so its tracebacks show their lines. Bytecode is specific to a
+package keeps its sources beside its bytecode, so its tracebacks show their lines, and the default theme's
+templates are compiled too (`pressroom.render.write_template_bytecode`). Bytecode is specific to a
 Python version: it is compiled by an interpreter of the runtime's version (`RUNTIME_PYTHON`, `python3.13` on
 the PATH, or a pyenv install). Without one the layer ships sources only, and the build says so.
 """
@@ -44,6 +45,10 @@ for name in sorted(os.listdir(root)):
         # in place of the sources: name.pyc where name.py was
         ok &= (compileall.compile_dir(path, quiet=1, legacy=True) if os.path.isdir(path)
                else compileall.compile_file(path, quiet=1, legacy=True))
+# the default theme's templates compiled for this Python too (pressroom.render.CompiledTemplates)
+sys.path.insert(0, root)
+from pressroom.render import write_template_bytecode
+ok &= bool(write_template_bytecode())
 sys.exit(0 if ok else 1)
 """
 

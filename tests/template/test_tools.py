@@ -123,6 +123,7 @@ def test_built_layer_ships_bytecode_for_the_runtime_and_imports_under_it(built: 
         folder, _, module = source.rpartition("/")
         assert f"{folder}/__pycache__/{module[:-3]}.cpython-313.pyc" in files, source
     assert not [n for n in files if n.startswith("python/aws_lambda_powertools/event_handler/")]
+    assert [n for n in files if n.startswith("python/pressroom/theme/bytecode/") and n.endswith(".jbc")]
     # Python 3.13 imports what the handlers load from the layer (its native code is arm64, so nh3 is left out;
     # jmespath comes with the runtime, as boto3 does)
     import jmespath
@@ -138,6 +139,9 @@ def test_built_layer_ships_bytecode_for_the_runtime_and_imports_under_it(built: 
         "from pressroom import render\n"
         "theme = render.load_theme(None)\n"
         "for name in ('article.html', 'list.html', '404.html', 'gone.html'): theme.env.get_template(name)\n"
+        # the default theme's templates come compiled for this Python (nothing is compiled on a cold start)
+        "env = theme.env; source = env.loader.get_source(env, 'base.html')[0]\n"
+        "assert env.bytecode_cache.get_bucket(env, 'base.html', None, source).code is not None\n"
         "assert render.human_date(datetime(2026, 12, 3, tzinfo=UTC), 'az') == '3 dekabr 2026'\n"
         "Logger(service='smoke').info('imported'); Metrics(namespace='smoke')\n"
         "assert render.__cached__.endswith('.cpython-313.pyc') and jinja2.__file__.endswith('.pyc')\n"

@@ -306,3 +306,30 @@ def test_theme_assets_are_fingerprinted(name: str) -> None:
     asset = THEME.assets[name]
     assert re.fullmatch(r"assets/\w+\.[0-9a-f]{12}\.(css|js)", asset.key)
     assert asset.cache_control.endswith("immutable")
+
+
+def test_templates_compiled_ahead_render_the_same_bytes_and_stale_ones_are_compiled_afresh(tmp_path: Path) -> None:
+    # given: the default theme's templates compiled into a folder
+    compiled = tmp_path / "bytecode"
+    names = render.write_template_bytecode(compiled)
+    assert set(names) >= {"article.html", "base.html", "list.html", "404.html"}
+    assert len(list(compiled.glob("*.jbc"))) == len(names)
+
+    def page(theme: render.Theme) -> bytes:
+        return render.not_found_page(theme, SITE).body
+
+    fresh = page(render.Theme(bytecode=render.CompiledTemplates(tmp_path / "none")))
+    # then: a theme reading them renders what a theme compiling from the sources renders
+    assert page(render.Theme(bytecode=render.CompiledTemplates(compiled))) == fresh
+
+    # and: an override of the same name is compiled from its own source, not taken from the folder
+    override = tmp_path / "theme" / "templates"
+    override.mkdir(parents=True)
+    (override / "404.html").write_text("<p>{{ site.name }} has no such page</p>\n", encoding="utf-8")
+    overridden = render.Theme(tmp_path / "theme", bytecode=render.CompiledTemplates(compiled))
+    assert page(overridden) == b"<p>Harbour Town Gazette has no such page</p>\n"
+
+    # and: a damaged file is compiled afresh rather than trusted
+    for path in compiled.glob("*.jbc"):
+        path.write_bytes(path.read_bytes()[:40])
+    assert page(render.Theme(bytecode=render.CompiledTemplates(compiled))) == fresh

@@ -141,10 +141,13 @@ def _run(spec: dict[str, Any], env: dict[str, str]) -> ColdStart:
 
 @functools.cache
 def _package_compiled() -> None:
-    """The pressroom package's bytecode, as in the layer (checked against the sources, which may change here)."""
+    """The pressroom package's bytecode and its compiled templates, as in the layer (checked against the
+    sources, which may change here)."""
     import pressroom
+    from pressroom.render import write_template_bytecode
 
     compileall.compile_dir(Path(pressroom.__file__).parent, quiet=1)
+    write_template_bytecode()
 
 
 def cold_start(function: Function, event: dict[str, Any]) -> ColdStart:
