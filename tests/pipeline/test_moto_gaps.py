@@ -566,3 +566,22 @@ def test_items_in_a_response_are_written_as_motos_own_serializer_writes_them(ite
 
     # then: the bodies are the same, byte for byte
     assert direct == own
+
+
+def test_the_server_knows_the_services_moto_has_without_listing_its_folder_per_request(stack: Stack) -> None:
+    from moto import backends
+
+    # given: the stack has applied its fixes in this process
+    assert moto_gaps._module_list is not None
+    original, _ = moto_gaps._module_list
+
+    # then: the list of service modules is the one moto's own listing gives
+    assert list(backends.list_of_moto_modules()) == list(original())
+    assert {"s3", "dynamodb", "sqs", "events"} <= set(backends.list_of_moto_modules())
+
+    # and: the server still finds each request's service, by its module name or its AWS host name
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    assert dispatcher.get_backend_for_host("s3") == "s3"
+    assert dispatcher.get_backend_for_host("dynamodb.eu-west-1.amazonaws.com") == "dynamodb"
