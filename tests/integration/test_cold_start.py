@@ -1,5 +1,5 @@
 """Each handler, imported in a fresh interpreter with the environment Lambda gives it (active tracing on),
-loads only what its path needs: the index function no article parser, a media upload neither the parser nor
+loads only what its path needs: the index function no article parser or publishing decisions, a media upload neither the parser nor
 Jinja, and no function the X-Ray SDK unless TraceAwsCalls asks for it."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PARSER = {"markdown_it", "nh3", "yaml"}
 TEMPLATES = {"jinja2"}
 TRACING = {"aws_xray_sdk"}
+ARTICLE_PATH = {"pressroom.content", "pressroom.publish.core", "pressroom.publish.lambda_shell"}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,7 @@ def test_the_index_function_loads_no_article_parser(server_stack: Stack) -> None
     assert run.result["written"] > 0
     assert b"Listed" in (server_stack.site_object("index.html") or b"")
     assert not _top_level(run.modules) & (PARSER | TRACING)
+    assert not set(run.modules) & ARTICLE_PATH  # nor the article's model and decisions
 
 
 def test_a_media_upload_loads_neither_the_parser_nor_jinja(server_stack: Stack) -> None:

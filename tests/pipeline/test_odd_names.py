@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pressroom.content import slugify
 from pressroom.local import Stack
-from pressroom.urls import post_key, post_url, slug_from_filename
+from pressroom.urls import post_key, post_url, slug_from_filename, slugify
 from tests.conftest import article
 from tests.pipeline.helpers import is_tombstone, table_state
 

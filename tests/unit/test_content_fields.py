@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pressroom.content import FRONT_MATTER_FIELDS, parse_when, slugify
+from pressroom.content import FRONT_MATTER_FIELDS, parse_when
 from pressroom.site import Site
+from pressroom.urls import slugify
 from tests.unit.builders import SITE, front_matter, parse, problem_for, problems
 
 # --- dates ---------------------------------------------------------------------------------------------

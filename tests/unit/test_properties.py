@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pressroom import markup, render
-from pressroom.content import FRONT_MATTER_FIELDS, Article, parse_article, slugify
+from pressroom.content import FRONT_MATTER_FIELDS, Article, parse_article
 from pressroom.errors import Rejected
 from pressroom.model import Post
 from pressroom.site import Site, parse_site
-from pressroom.urls import is_valid_slug
+from pressroom.urls import is_valid_slug, slugify
 
 SITE = Site(timezone="America/New_York", base_url="https://news.example.org")
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)

@@ -6,8 +6,7 @@ import unicodedata
 
 import pytest
 
-from pressroom.content import slugify, tag_slug
-from pressroom.urls import is_valid_slug
+from pressroom.urls import is_valid_slug, slugify, tag_slug
 
 EXPECTED = [
     ("Qarabağda bərpa işləri davam edir", "qarabagda-berpa-isleri-davam-edir"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import hashlib
 import json
 import posixpath
 import re
@@ -21,7 +20,7 @@ from pressroom import i18n, markup, urls, yamlsafe
 from pressroom.errors import Problem, Rejected, reject
 from pressroom.markup import clean_text
 from pressroom.site import Site
-from pressroom.urls import MAX_SLUG, is_valid_slug, slug_from_filename
+from pressroom.urls import is_valid_slug, slug_from_filename, slugify, tag_slug
 
 FORMATS = (".md", ".txt", ".json", ".html")
 FRONT_MATTER_FIELDS = (
@@ -106,39 +105,6 @@ class Article:
         if self.date is None and when.tzinfo is not None:
             when = when.astimezone(zoneinfo.ZoneInfo(self.timezone))
         return replace(self, date=when)
-
-
-_SIGNS = str.maketrans("", "", "ЪъЬь")  # Cyrillic hard and soft signs: no letter of their own (anyascii: ')
-
-
-def slugify(text: str, mode: str = "ascii") -> str:
-    """Lowercase words joined by hyphens; empty when nothing usable is left.
-
-    "ascii": every letter is transliterated (anyascii), after NFC normalisation (macOS writes file names
-    decomposed): Azerbaijani ə, ı, ş, ç, ğ become e, i, s, c, g; Cyrillic, Greek and CJK become readable Latin.
-    "unicode": letters of every script are kept as they are (NFC, lowercase, with their combining marks)."""
-    if mode == "unicode":
-        normal = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
-        words = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in normal).split()
-        slug = "-".join(w for w in words if unicodedata.category(w[0])[0] != "M")
-        return slug[:MAX_SLUG].strip("-")
-    normal = unicodedata.normalize("NFC", text).translate(_SIGNS)
-    if not normal.isascii():  # ASCII text is its own transliteration: anyascii's tables stay unloaded
-        from anyascii import anyascii
-
-        normal = anyascii(normal)
-    normal = normal.lower()
-    return re.sub(r"[^a-z0-9]+", "-", normal).strip("-")[:MAX_SLUG].strip("-")
-
-
-def tag_slug(tag: str, mode: str = "ascii") -> str:
-    """A tag's URL segment: its slug, or for a tag whose letters the ASCII slug leaves empty a stable one made
-    from its text; empty when it has no letters or digits at all."""
-    slug = slugify(tag, mode)
-    if slug:
-        return slug
-    letters = "".join(ch for ch in unicodedata.normalize("NFKC", tag).casefold() if ch.isalnum())
-    return "t-" + hashlib.sha256(letters.encode()).hexdigest()[:10] if letters else ""
 
 
 def parse_article(key: str, data: bytes, site: Site, *, max_bytes: int | None = None) -> Article:

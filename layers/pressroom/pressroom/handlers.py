@@ -102,10 +102,10 @@ def render_record(body: str, metrics: Any = None, *, receive_count: int = 1, mes
 def rebuild_listings(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Handle one batch of posts-table stream records (as Lambda hands them over): one rebuild of every
     listing page they touch."""
-    from pressroom.publish import lambda_shell, listings
+    from pressroom.publish import listings
 
     svc = services()
-    written = lambda_shell.listings_for(svc).rebuild(listings.affected_by(records))
+    written = listings.listings_for(svc).rebuild(listings.affected_by(records))
     if svc.config.invalidate_listings:  # the template's InvalidateListings: the home page fresh at the edge
         cdn.invalidate(svc.cloudfront, svc.config.distribution_id, cdn.listing_paths(written))
     return {"written": len(written)}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pressroom.content import Article, tag_slug
-from pressroom.urls import post_url
+from pressroom.urls import post_url, tag_slug
+
+if TYPE_CHECKING:
+    from pressroom.content import Article
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,19 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from pressroom import i18n, urls
-from pressroom.content import Article
 from pressroom.errors import WARNING, Problem
 from pressroom.markup import clean_text
 from pressroom.model import Post
 from pressroom.site import Site
+
+if TYPE_CHECKING:
+    from pressroom.content import Article
 
 DEFAULT_THEME = Path(__file__).parent / "theme"
 # the default theme's templates compiled ahead of time (by the layer build, for the runtime's Python)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import unicodedata
@@ -185,6 +186,39 @@ def slug_from_filename(key: str) -> str:
     """The default slug of an article: its file name without extension."""
     stem = posixpath.basename(key)
     return stem.rsplit(".", 1)[0] if "." in stem else stem
+
+
+_SIGNS = str.maketrans("", "", "ЪъЬь")  # Cyrillic hard and soft signs: no letter of their own (anyascii: ')
+
+
+def slugify(text: str, mode: str = "ascii") -> str:
+    """Lowercase words joined by hyphens; empty when nothing usable is left.
+
+    "ascii": every letter is transliterated (anyascii), after NFC normalisation (macOS writes file names
+    decomposed): Azerbaijani ə, ı, ş, ç, ğ become e, i, s, c, g; Cyrillic, Greek and CJK become readable Latin.
+    "unicode": letters of every script are kept as they are (NFC, lowercase, with their combining marks)."""
+    if mode == "unicode":
+        normal = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+        words = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in normal).split()
+        slug = "-".join(w for w in words if unicodedata.category(w[0])[0] != "M")
+        return slug[:MAX_SLUG].strip("-")
+    normal = unicodedata.normalize("NFC", text).translate(_SIGNS)
+    if not normal.isascii():  # ASCII text is its own transliteration: anyascii's tables stay unloaded
+        from anyascii import anyascii
+
+        normal = anyascii(normal)
+    normal = normal.lower()
+    return re.sub(r"[^a-z0-9]+", "-", normal).strip("-")[:MAX_SLUG].strip("-")
+
+
+def tag_slug(tag: str, mode: str = "ascii") -> str:
+    """A tag's URL segment: its slug, or for a tag whose letters the ASCII slug leaves empty a stable one made
+    from its text; empty when it has no letters or digits at all."""
+    slug = slugify(tag, mode)
+    if slug:
+        return slug
+    letters = "".join(ch for ch in unicodedata.normalize("NFKC", tag).casefold() if ch.isalnum())
+    return "t-" + hashlib.sha256(letters.encode()).hexdigest()[:10] if letters else ""
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"

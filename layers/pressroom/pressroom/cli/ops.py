@@ -553,7 +553,7 @@ def new(title: str, folder: Path | None, tags: tuple[str, ...], author: str, dra
     """Write a new Markdown article for TITLE under articles/, with its front matter filled in."""
     import yaml
 
-    from pressroom.content import slugify
+    from pressroom.urls import slugify
 
     root, where = _new_article_folder(folder)
     slug = slugify(title, _slug_mode(root))

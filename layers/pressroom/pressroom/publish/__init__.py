@@ -11,7 +11,7 @@ from typing import Any
 _HOMES = {
     "ATTENTION": "status", "Status": "status", "Outcome": "core", "Plan": "core", "decide": "core",
     "CONFLICT": "lambda_shell", "NotStarted": "lambda_shell", "OutOfTime": "lambda_shell", "Publisher": "lambda_shell", "fan_out_rebuild": "lambda_shell",
-    "listings_for": "lambda_shell", "Affected": "listings", "Listings": "listings", "affected_by": "listings",
+    "listings_for": "listings", "Affected": "listings", "Listings": "listings", "affected_by": "listings",
     "Services": "services",
 }
 __all__ = sorted(_HOMES)

@@ -36,7 +36,6 @@ from pressroom.storage import REDIRECT_META, TOMBSTONE_META, TOMBSTONE_STATUS, T
 
 if TYPE_CHECKING:  # the renderer (Jinja) is loaded by the paths that render, never by a media upload's
     from pressroom import render
-    from pressroom.publish.listings import Listings
 
 logger = library_logger("pipeline")
 
@@ -59,15 +58,6 @@ class NotStarted(OutOfTime):
 
 def _nothing() -> None:
     return None
-
-
-def listings_for(svc: Services, theme: render.Theme | None = None) -> Listings:
-    """Listings over the posts table and the site bucket, with the deployment's settings and theme."""
-    from pressroom import render
-    from pressroom.publish.listings import Listings
-
-    return Listings(svc.index, svc.site_bucket, None, theme or render.load_theme(svc.config.theme_dir),
-                    settings=svc.reload_site, snapshot=svc.listings_snapshot, concurrent=True)
 
 
 class Publisher:
@@ -146,6 +136,8 @@ class Publisher:
             self.repair(event)
             return None
         if event.action == "listing":
+            from pressroom.publish.listings import listings_for
+
             listings_for(self.svc, self.theme).rebuild_all()
             return None
         if event.key == urls.CONTENT_SITE_SETTINGS:

@@ -6,12 +6,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from pressroom import render, urls
-from pressroom.content import tag_slug as tag_slug_of
 from pressroom.model import Post
 from pressroom.site import Site
+from pressroom.urls import tag_slug as tag_slug_of
+
+if TYPE_CHECKING:
+    from pressroom.publish.services import Services
 
 
 class ListingIndex(Protocol):
@@ -233,3 +236,9 @@ class Listings:
     def rebuild_all(self) -> list[str]:
         """Every listing page (after a settings or theme change); the cost grows with the site, by design."""
         return self.rebuild(Affected.everything(self.index))
+
+
+def listings_for(svc: Services, theme: render.Theme | None = None) -> Listings:
+    """Listings over the posts table and the site bucket, with the deployment's settings and theme."""
+    return Listings(svc.index, svc.site_bucket, None, theme or render.load_theme(svc.config.theme_dir),
+                    settings=svc.reload_site, snapshot=svc.listings_snapshot, concurrent=True)
