@@ -4,6 +4,9 @@ calls made at once overlap, and the round-trip count follows the calls that wait
 from __future__ import annotations
 
 import threading
+from typing import Any
+
+import pytest
 
 from pressroom.local import Stack
 from pressroom.local.latency import Call, latency, sequential_round_trips
@@ -65,6 +68,62 @@ def test_a_publish_makes_its_independent_calls_at_once(stack: Stack) -> None:
     assert log.sequential_round_trips(index) < len(log.calls_of(index)) / 3
     threads = {call.thread for call in log.calls_of(index)}
     assert len(threads) > 2  # pool threads: the listing pages were written together
+
+
+def test_a_listings_pass_reads_what_is_stored_at_its_pages_with_the_index(stack: Stack) -> None:
+    # given: a site with its settings and a tag
+    stack.upload("site.yaml", "name: Port Times\n")
+    stack.upload("articles/warm.md", article("Warm-up", "2026-03-01", tags=["port"]))
+
+    # when: a post with two tags is published, each call answered 10 ms late
+    with latency(0.01) as log:
+        stack.upload("articles/new.md", article("New story", "2026-03-02", tags=["port", "rail"]))
+
+    # then: the stored pages' metadata is read in the round of the index queries, not in one of its own
+    (index,) = log.of("IndexFunction")
+    calls = log.calls_of(index)
+    heads = [call for call in calls if call.operation == "s3.HeadObject"]
+    queries = [call for call in calls if call.operation == "dynamodb.Query"]
+    writes = [call for call in calls if call.operation == "s3.PutObject"]
+    assert heads and queries and writes
+    assert max(call.start for call in heads) < min(call.start for call in writes)
+    assert min(call.start for call in heads) < max(call.end for call in queries)
+    # the version with the settings, the reads, the writes, the version again
+    assert log.sequential_round_trips(index) == 4
+    assert b"New story" in (stack.site_object("tags/rail/index.html") or b"")
+
+
+def test_every_key_a_listings_pass_writes_or_deletes_was_read_with_the_index(stack: Stack,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: a month and a tag that lost their last post (their pages are deleted), and pages of every other
+    # kind
+    stack.upload("articles/a.md", article("Kept", "2026-03-02", tags=["port", "Rail"]))
+    stack.upload("articles/b.md", article("Gone", "2026-01-05", tags=["ferry"]))
+    stack.delete("articles/b.md")
+    from pressroom.publish import listings_for
+    from pressroom.storage import SiteBucket
+
+    unread: list[str] = []
+    put, delete = SiteBucket.put, SiteBucket.delete
+
+    def put_unread(self: SiteBucket, page: Any, **options: Any) -> bool:
+        unread.append(page.key)
+        return put(self, page, **options)
+
+    def delete_unread(self: SiteBucket, key: str, **options: Any) -> None:
+        unread.append(key)
+        delete(self, key, **options)
+
+    monkeypatch.setattr(SiteBucket, "put", put_unread)
+    monkeypatch.setattr(SiteBucket, "delete", delete_unread)
+
+    # when: every listing page is rendered again
+    listings_for(stack.services()).rebuild_all()
+
+    # then: no write needed a read of its own
+    assert unread == []
+    assert stack.site_object("tags/ferry/index.html") is None
+    assert b"Kept" in (stack.site_object("tags/rail/index.html") or b"")
 
 
 def _call(start: float, end: float, thread: int) -> Call:

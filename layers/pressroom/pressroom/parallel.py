@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-POOL_SIZE = 16  # threads, and connections per client: a publish's listing pages fit in one round
+POOL_SIZE = 32  # threads, and connections per client: a publish's index reads and stored-page reads fit in one round
 _lock = threading.Lock()
 _pool: list[ThreadPoolExecutor] = []
 _inside = threading.local()  # set in pool threads: a task that runs tasks of its own runs them in line

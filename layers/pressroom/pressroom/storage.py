@@ -184,7 +184,11 @@ class SiteBucket:
 
     def delete(self, key: str, *, version: int | None = None) -> None:
         """Delete `key`; with a listings `version`, not when a listing page rendered from a newer one is there."""
-        if version is not None and self._newer(self.stored_metadata(key), version):
+        self.delete_over(key, self.stored_metadata(key) if version is not None else None, version=version)
+
+    def delete_over(self, key: str, stored: dict[str, str] | None, *, version: int | None = None) -> None:
+        """`delete`, given the user metadata of what is stored at `key` (read before, with other reads)."""
+        if self._newer(stored, version):
             return
         self.s3.delete_object(Bucket=self.bucket, Key=key)
         self.deleted.append(key)

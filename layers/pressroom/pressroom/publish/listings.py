@@ -49,6 +49,10 @@ class VersionedWriter(Protocol):
     def put(self, page: render.Page, *, extra_metadata: dict[str, str] | None = None,
             version: int | None = None) -> bool: ...
     def delete(self, key: str, *, version: int | None = None) -> None: ...
+    def stored_metadata(self, key: str) -> dict[str, str] | None: ...
+    def write_over(self, page: render.Page, stored: dict[str, str] | None, *,
+                   extra_metadata: dict[str, str] | None = None, version: int | None = None) -> bool: ...
+    def delete_over(self, key: str, stored: dict[str, str] | None, *, version: int | None = None) -> None: ...
 
 
 MAX_PASSES = 5  # renders of one batch while the index keeps changing under it, before the batch is retried
@@ -135,17 +139,40 @@ class Listings:
         """The pages to write and the keys to delete for these changes."""
         if not affected.any_change:
             return [], []
+        reads = self._reads(affected)
+        return self._compose(affected, self._all(reads))
+
+    def keys(self, affected: Affected) -> list[str]:
+        """Every key a pass over these changes writes or deletes, known before the index is read: a month's
+        archive and sitemap part, a tag's pages, are written or deleted (or, for a tag, redirected) at the
+        same keys whatever the index holds."""
+        if not affected.any_change:
+            return []
+        fixed = [urls.HOME_KEY, urls.RECENT_KEY, urls.ATOM_KEY, urls.RSS_KEY, urls.JSON_FEED_KEY,
+                 urls.SITEMAP_INDEX_KEY, urls.ROBOTS_KEY, urls.NOT_FOUND_KEY]
+        return [*fixed, *(asset.key for asset in self.theme.assets.values()),
+                *(key for year, month in sorted(affected.months)
+                  for key in (urls.month_archive_key(date(year, month, 1)), urls.sitemap_part_key(year, month))),
+                *(urls.tag_key(tag_slug) for tag_slug in sorted(affected.tags)),
+                *(urls.tag_year_key(tag_slug, year) for tag_slug, year in sorted(affected.tag_years))]
+
+    def _reads(self, affected: Affected) -> list[Callable[[], Any]]:
+        """Every read of the index the pages need, to be made together: one round trip rather than one per
+        listing."""
+        index, site = self.index, self.site
+        return [
+            partial(index.newest, max(site.posts_per_page, render.FEED_COUNT, render.RECENT_COUNT)), index.months,
+            *(partial(index.month, year, month) for year, month in sorted(affected.months)),
+            *(partial(index.tag, tag_slug, limit=site.posts_per_page) for tag_slug in sorted(affected.tags)),
+            *(partial(index.tag_years, tag_slug) for tag_slug in sorted(affected.tags)),
+            *(partial(index.tag, tag_slug, year=year) for tag_slug, year in sorted(affected.tag_years))]
+
+    def _compose(self, affected: Affected, read: list[Any]) -> tuple[list[render.Page], list[str]]:
+        """The pages and the keys to delete, from what `_reads` returned."""
         index, site, theme = self.index, self.site, self.theme
         self._moves: dict[str, str] = {}  # per render: the index is read afresh by every pass
         months_touched, tags, tag_years = sorted(affected.months), sorted(affected.tags), sorted(affected.tag_years)
-        # every read the pages need, made together: one round trip rather than one per listing
-        reads: list[Callable[[], Any]] = [
-            partial(index.newest, max(site.posts_per_page, render.FEED_COUNT, render.RECENT_COUNT)), index.months,
-            *(partial(index.month, year, month) for year, month in months_touched),
-            *(partial(index.tag, tag_slug, limit=site.posts_per_page) for tag_slug in tags),
-            *(partial(index.tag_years, tag_slug) for tag_slug in tags),
-            *(partial(index.tag, tag_slug, year=year) for tag_slug, year in tag_years)]
-        found = iter(self._all(reads))
+        found = iter(read)
         newest, months = next(found), next(found)
         of_month = {key: next(found) for key in months_touched}
         of_tag = {tag_slug: next(found) for tag_slug in tags}
@@ -202,7 +229,8 @@ class Listings:
 
         Several invocations may render the same pages at once (two stream shards, a rebuild's listing task),
         each from what the index held when it read it. Each pass reads the listings version first, then the
-        settings and the index, so its pages show at least every change up to that version. Every page is
+        settings, then the index together with what is stored at every key it may write, so its pages show at
+        least every change up to that version. Every page is
         stored with the version it was rendered from, and a write is refused where a newer one is stored, so
         an invocation that read earlier never replaces a newer render (as far as a read before the write can
         tell: S3 has no atomic compare on user metadata).
@@ -222,11 +250,21 @@ class Listings:
                 version = index.listings_version()
                 if self.settings is not None:
                     self._site = self.settings()  # read after the version: a settings change bumps it
-            pages, gone = self.pages(affected)
+            if not affected.any_change:
+                return sorted(set(changed))
+            # what is stored at every key the pass may write is read with the index, in the same round trip:
+            # reading it earlier in the pass changes nothing the version check below does not already cover
+            reads, keys = self._reads(affected), self.keys(affected)
+            found = self._all([*reads, *(partial(bucket.stored_metadata, key) for key in keys)])
+            stored = dict(zip(keys, found[len(reads):], strict=True))
+            pages, gone = self._compose(affected, found[: len(reads)])
             # the writes of one pass are independent (distinct keys), so they go together; all have ended
             # before the version is read again
-            written = self._all([*(partial(bucket.delete, key, version=version) for key in gone),
-                                 *(partial(bucket.put, page, version=version) for page in pages)])
+            written = self._all([
+                *(partial(bucket.delete_over, key, stored[key], version=version) if key in stored
+                  else partial(bucket.delete, key, version=version) for key in gone),
+                *(partial(bucket.write_over, page, stored[page.key], version=version) if page.key in stored
+                  else partial(bucket.put, page, version=version) for page in pages)])
             changed += [page.key for page, done in zip(pages, written[len(gone):], strict=True) if done]
             if index.listings_version() == version:
                 return sorted(set(changed))
