@@ -325,6 +325,51 @@ def test_a_file_saved_while_the_folder_loads_is_published(tmp_path: Path, monkey
                  what="publishing a file saved during loading")
 
 
+def test_the_built_folder_is_previewed_while_the_stack_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: a folder with a rejected file, and a local stack that takes its time to start
+    import threading
+
+    from pressroom.local import Stack
+
+    folder = tmp_path / "site"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "articles" / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
+    may_start = threading.Event()
+    real_start = Stack.start
+
+    def held_start(self: Stack) -> None:
+        assert may_start.wait(60), "the test never let the stack start"
+        real_start(self)
+
+    monkeypatch.setattr(Stack, "start", held_start)
+    dev = DevSession(folder, port=0, root=ROOT, console=Console(file=io.StringIO(), width=200))
+    starting = threading.Thread(target=dev.start, daemon=True)
+    starting.start()
+    try:
+        # when: the folder is built, before the stack has started
+        wait_for(lambda: dev.server is not None and dev.server.answering, what="the preview answering")
+        status, home = get(dev.preview_url)
+        article_status, _ = get(dev.preview_url + "posts/ferry-timetable/")
+
+        # then: the built site answers, with its notices, and the stack is not up yet
+        assert dev.stack is not None and dev.stack.endpoint_url is None
+        assert status == 200 and "Harbour Town Gazette" in home and article_status == 200
+        assert "articles/broken.md" in home
+
+        # and once the stack has started and holds the folder, the same page comes from its bucket
+        may_start.set()
+        starting.join(60)
+        assert dev.stack.endpoint_url is not None and dev.delivery is not None
+        from pressroom.preview.server import BucketOrigin
+
+        assert isinstance(dev.server.preview.origin, BucketOrigin)
+        assert get(dev.preview_url) == (status, home)
+    finally:
+        may_start.set()
+        starting.join(60)
+        dev.stop()
+
+
 def test_dev_on_the_articles_folder_is_a_usage_error_naming_the_content_folder(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner

@@ -114,3 +114,40 @@ def test_loading_over_a_loaded_site_leaves_what_loading_it_fresh_does(stack: Sta
     fresh = _state(stack)
     assert replaced[0] == fresh[0] and replaced[1] == fresh[1] and replaced[3] == fresh[3]
     assert b"New Name" in stack.site_object("index.html")
+
+
+def test_a_preview_of_the_build_answers_as_the_preview_of_the_loaded_stack(stack: Stack, tmp_path: Path) -> None:
+    # given: a folder with redirects, a rejection, a held post and media, built, then loaded into a stack
+    from pressroom.preview import Cdn, Preview
+    from pressroom.preview.reports import ReportBook
+    from pressroom.preview.server import stack_services
+
+    files: dict[str, bytes | str] = dict(rich_uploads())
+    files["articles/twin.md"] = article("Twin", "2026-03-01", slug="ferry-timetable")  # held
+    files["articles/moved.md"] = article("Moved", "2026-03-04", aliases=["/posts/old-name/"])  # a redirect
+    files["articles/broken.md"] = "---\ntitle: [unclosed\n---\nBody.\n"  # rejected
+    files["media/quay.png"] = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    folder = _write(tmp_path / "site", files)
+    stack.reset()
+    built = build_folder(folder, now=NOW)
+    stack.load(built)
+    cdn = Cdn.from_template(ROOT / "template.yaml")
+    decided = ReportBook()
+    decided.take_in_decided(built.reports())
+    from_build = Preview(None, cdn, reports=decided, origin=built.site_pages)
+    book = ReportBook(stack.client("s3"), stack.content_bucket)
+    book.refresh()
+    from_stack = Preview(stack_services(stack), cdn, reports=book)
+
+    # then: every object, and the notices on every page, are the same from both
+    keys = stack.site_keys()
+    assert keys == built.site_pages.keys()
+    assert {"posts/old-name/index.html", "media/quay.png", "404.html"} <= set(keys)
+    for key in keys:
+        path = "/" + key.removesuffix("index.html")
+        built_answer, stack_answer = from_build.respond("GET", path), from_stack.respond("GET", path)
+        assert (built_answer.status, built_answer.headers, built_answer.body) == \
+            (stack_answer.status, stack_answer.headers, stack_answer.body), key
+    home = from_build.respond("GET", "/").body.decode()
+    assert "articles/broken.md" in home and "articles/twin.md" in home  # what needs the newsroom's attention
+    assert from_build.respond("GET", "/posts/no-such-post/").status == 404

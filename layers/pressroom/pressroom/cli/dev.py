@@ -421,7 +421,9 @@ class DevSession:
     def start(self) -> Self:
         from pressroom.cli.build import progress_bar
         from pressroom.local import Stack
-        from pressroom.preview import Preview, PreviewServer
+        from pressroom.preview import Cdn, Preview, PreviewServer
+        from pressroom.preview.server import stack_services
+        from pressroom.publish.batch import MemorySite
 
         self.stack = Stack(root=self.root, server_port=0, log=self.log)
         # watching starts before the first scan: a save made while loading is kept, and a theme edit too
@@ -436,19 +438,24 @@ class DevSession:
                 started = time.monotonic()
                 # the folder is read and rendered while the stack deploys: the two share nothing until the load
                 build = self._build(progress, aside=True)
-                self.stack.start()
-                book = ReportBook(self.stack.client("s3"), self.stack.content_bucket)
-                preview = Preview.for_stack(self.stack, drafts=self.drafts, reports=book)
+                book = ReportBook()
+                preview = Preview(None, Cdn.from_template(self.stack.root / "template.yaml"), drafts=self.drafts,
+                                  reports=book, origin=MemorySite())
                 self.server = PreviewServer(preview, port=self.port).bind()  # a port in use fails now
+                # the built site answers as soon as it is there, while the stack deploys and loads it
+                build.add_done_callback(lambda done: self._answer_from_build(done, preview, book))
+                self.stack.start()
+                book.connect(self.stack.client("s3"), self.stack.content_bucket)
                 self.stack.serve_site_at(self.server.url)  # what `pressroom publish --stack` prints URLs on
                 self.printer = ReportPrinter(self.stack, self.console, self.server.url, book=book)
                 self.watcher = FolderWatcher(self.stack, self.folder)
                 self.load(building=build, progress=progress, started=started)
+                preview.serve_from(stack_services(self.stack))
         except BaseException:
             self.stop()
             raise
         try:
-            self.server.start()  # the preview answers once the folder is loaded
+            self.server.start()  # (when the build could not answer first) the preview answers once loaded
             self.delivery = Delivery(self.stack, on_delivered=self.printer).start()
             gate.open(self.apply)  # saves made while loading, then each as it comes
             # after the preview is up, and behind the saves: a whole pass costs a few reads per key, as long as
@@ -461,6 +468,18 @@ class DevSession:
             self.stop()
             raise
         return self
+
+    def _answer_from_build(self, done: Future[Any], preview: Any, book: ReportBook) -> None:
+        """Serve the built folder until the stack holds it (`load` brings the stack to exactly this site)."""
+        server = self.server
+        if done.cancelled() or done.exception() is not None or server is None:
+            return  # the load reports the failure
+        built = done.result()
+        book.take_in_decided(built.reports())
+        preview.origin = built.site_pages
+        server.start()
+        with contextlib.suppress(RuntimeError):  # stopped meanwhile: nothing to say
+            self.console.print(f"previewing the built folder on {server.url} while the local stack starts …")
 
     def _build(self, progress: Any = None, *, aside: bool = False) -> Any:
         """The folder's Build; `aside`: a future of it, built meanwhile (see `build_aside`)."""

@@ -16,9 +16,9 @@ from pressroom.local.moto_gaps import (
     put_object_directly,
     put_values_directly,
 )
-from pressroom.publish.batch import Build
+from pressroom.publish.batch import Build, MemorySite
 from pressroom.publish.status import Status
-from pressroom.storage import DIGEST_META, SiteBucket, report_body
+from pressroom.storage import DIGEST_META, report_body
 
 if TYPE_CHECKING:
     from pressroom.local import Stack
@@ -89,7 +89,6 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
     items: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
     tag_names: dict[str, str] = {}
-    reports: dict[str, dict[str, Any]] = {}
     for key, plan in built.plans.items():
         if key not in versions:
             continue
@@ -105,21 +104,17 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
             items += [post_item(plan.post), *listing_entries(plan.post)]
             counts.update(counters(plan.post))
             tag_names.update(counter_names(plan.post))
-        if plan.report is not None:
-            reports[key] = {**plan.report, "version_id": version_id, "etag": etag}
     items += [{"pk": "COUNT", "sk": name, "n": n, **({"tag": tag_names[name]} if name in tag_names else {})}
               for name, n in sorted(counts.items())]
     settings = built.verdicts.get(urls.CONTENT_SITE_SETTINGS)
     if settings is not None and settings.status == Status.PUBLISHED:
         svc.store_site(built.site)
     put_values_directly(REGION, stack.posts_table, items)
-    for key, verdict in built.verdicts.items():
-        if key in versions and (urls.is_media_key(key) or key == urls.CONTENT_SITE_SETTINGS):
-            version_id, etag = versions[key]
-            reports[key] = {"key": key, "version_id": version_id, "etag": etag, "status": verdict.status.value,
-                            "url": verdict.url, "errors": [p.as_dict() for p in verdict.problems],
-                            "time": built.now.isoformat()}
-    for key, report in sorted(reports.items()):
+    for key, report in built.reports().items():
+        if key not in versions:
+            continue
+        version_id, etag = versions[key]
+        report = {**report, "version_id": version_id, "etag": etag}
         body = report_body(report)
         _, etag = put_object_directly(stack.content_bucket, urls.report_key(key), body,
                                       content_type="application/json")
@@ -146,16 +141,15 @@ def _remove_others(stack: Stack, items: set[tuple[str, str]], pages: set[str]) -
         s3.delete_objects(Bucket=stack.site_bucket, Delete={"Objects": gone[start : start + 1000]})
 
 
-def write_page(stack: Stack, key: str, pages: Any, versions: dict[str, tuple[str, str]]) -> None:
+def write_page(stack: Stack, key: str, pages: MemorySite, versions: dict[str, tuple[str, str]]) -> None:
     """One site object with the metadata the pipeline stores with it (content hash, redirect target)."""
-    from pressroom.render import Page
-
-    body, content_type = pages.body(key), pages.content_types.get(key, "application/octet-stream")
-    if urls.is_media_key(key) and key in versions:
+    found = pages.stored(key)
+    if found is None:
+        return  # a media file removed from the folder since it was built: the watcher removes it next
+    body, content_type, metadata = found
+    if urls.is_media_key(key) and key in versions:  # a media file's site key is its content key
         version_id, etag = versions[key]
         metadata = {DIGEST_META: f"{etag}:{version_id}"}  # as the pipeline's server-side copy records it
-    else:
-        metadata = SiteBucket.metadata_for(Page(key, body, content_type), pages.metadata.get(key))
     put_object_directly(stack.site_bucket, key, body, content_type=content_type, cache_control=urls.cache_control(key),
                         metadata=metadata)
 

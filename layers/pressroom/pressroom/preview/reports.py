@@ -47,21 +47,30 @@ def read_report(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
 
 
 class ReportBook:
-    """The current report of every upload; `refresh()` reads only the reports whose ETag changed."""
+    """The current report of every upload; `refresh()` reads only the reports whose ETag changed.
 
-    def __init__(self, s3: Any, bucket: str, *, min_interval: float = 0.0) -> None:
+    A book may start without a bucket (`pressroom dev` before its stack is up), holding what a build decided
+    (`take_in_decided`); `connect` gives it the bucket."""
+
+    def __init__(self, s3: Any = None, bucket: str = "", *, min_interval: float = 0.0) -> None:
         self.s3 = s3
         self.bucket = bucket
         self.min_interval = min_interval
         self._etags: dict[str, str] = {}  # content key -> ETag of its report
         self._reports: dict[str, dict[str, Any]] = {}
+        self._decided: dict[str, dict[str, Any]] = {}  # a build's reports, until written ones are known
         self._lock = threading.Lock()
         self._checked = float("-inf")
+
+    def connect(self, s3: Any, bucket: str) -> None:
+        """Follow the reports of this content bucket from now on."""
+        with self._lock:
+            self.s3, self.bucket = s3, bucket
 
     def refresh(self) -> list[Change]:
         """Catch up with the bucket (at most once per `min_interval` seconds); returns what changed."""
         with self._lock:
-            if time.monotonic() - self._checked < self.min_interval:
+            if self.s3 is None or time.monotonic() - self._checked < self.min_interval:
                 return []
             listed: dict[str, str] = {}
             paginator = self.s3.get_paginator("list_objects_v2")
@@ -82,6 +91,7 @@ class ReportBook:
                 self._etags[key], self._reports[key] = etag, report
                 changes.append(Change(key, report))
             self._checked = time.monotonic()
+            self._decided = {}
             return changes
 
     def take_in(self, written: dict[str, tuple[str, bytes]]) -> list[Change]:
@@ -94,9 +104,18 @@ class ReportBook:
                 if isinstance(report, dict):
                     self._etags[key], self._reports[key] = etag, report
                     taken.append(Change(key, report))
+            if written:
+                self._decided = {}
         return taken
+
+    def take_in_decided(self, reports: dict[str, dict[str, Any]]) -> None:
+        """Reports a build decided (content key -> report), before any is written: shown until written
+        reports are taken in or read from the bucket, which then replace them all."""
+        with self._lock:
+            self._decided = dict(reports)
 
     def with_status(self, *statuses: str) -> list[dict[str, Any]]:
         """The current reports in the given statuses, by content key."""
         with self._lock:
-            return [r for _, r in sorted(self._reports.items()) if r.get("status") in statuses]
+            reports = {**self._decided, **self._reports}
+            return [r for _, r in sorted(reports.items()) if r.get("status") in statuses]

@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import parse_qs, unquote
 
 from pressroom import render, urls
@@ -48,16 +48,46 @@ class Response:
         return hashlib.sha256(seen).hexdigest()[:20]
 
 
+class Origin(Protocol):
+    """Where the preview reads the site's objects, as the CDN reads them from the site bucket."""
+
+    def stored(self, key: str) -> tuple[bytes, str, dict[str, str]] | None:
+        """Body, Content-Type and user metadata of the object at `key`; None when there is none."""
+        ...
+
+
+class BucketOrigin:
+    """The site bucket of a stack."""
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+
+    def stored(self, key: str) -> tuple[bytes, str, dict[str, str]] | None:
+        try:
+            found = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+        content_type = found.get("ContentType") or "application/octet-stream"
+        return found["Body"].read(), content_type, found.get("Metadata", {})
+
+
 class Preview:
     """Answers requests from the site bucket like the distribution of template.yaml does.
 
     What only the preview adds, to HTML pages: the notices (rejected and held uploads from `_reports/`;
     with `drafts`, the list of drafts and the draft's own mark) and the live-reload script. Both are files
     under /_pressroom/ of the same origin, so the template's Content-Security-Policy stays as it is.
+
+    Without `services` (no stack yet), the preview answers from `origin` alone, with the notices of
+    `reports`, and shows no drafts; `serve_from` gives it a stack later.
     """
 
-    def __init__(self, services: Services, cdn: Cdn, *, drafts: bool = False, live: bool = True,
-                 theme: render.Theme | None = None, reports: ReportBook | None = None) -> None:
+    def __init__(self, services: Services | None, cdn: Cdn, *, drafts: bool = False, live: bool = True,
+                 theme: render.Theme | None = None, reports: ReportBook | None = None,
+                 origin: Origin | None = None) -> None:
         self.svc = services
         self.cdn = cdn
         self.drafts = drafts
@@ -66,7 +96,21 @@ class Preview:
         # A book kept current by someone else (the dev session, after each delivery) is only read here, so
         # that no request waits while thousands of reports are read again after a bulk load.
         self._own_reports = reports is None
-        self.reports = reports or ReportBook(services.s3, services.config.content_bucket, min_interval=0.5)
+        if reports is None:
+            if services is None:
+                raise ValueError("a preview without a stack needs the reports it shows")
+            reports = ReportBook(services.s3, services.config.content_bucket, min_interval=0.5)
+        self.reports = reports
+        if origin is None:
+            if services is None:
+                raise ValueError("a preview without a stack needs an origin")
+            origin = BucketOrigin(services.s3, services.config.site_bucket)
+        self.origin = origin
+
+    def serve_from(self, services: Services) -> None:
+        """Answer from this stack's site bucket from now on (`pressroom dev` answers from its build until the
+        stack holds the folder: the same objects, tested equal)."""
+        self.svc, self.origin = services, BucketOrigin(services.s3, services.config.site_bucket)
 
     def _refresh_reports(self) -> None:
         if self._own_reports:
@@ -80,10 +124,7 @@ class Preview:
     @classmethod
     def for_stack(cls, stack: Stack, **options: Any) -> Preview:
         """A preview of a local stack's site bucket, with the CDN of the template it deployed."""
-        config = Config(content_bucket=stack.content_bucket, site_bucket=stack.site_bucket,
-                        posts_table=stack.posts_table)
-        services = Services(config, s3=stack.client("s3"), dynamodb=stack.client("dynamodb"))
-        return cls(services, Cdn.from_template(stack.root / "template.yaml"), **options)
+        return cls(stack_services(stack), Cdn.from_template(stack.root / "template.yaml"), **options)
 
     # --- requests -------------------------------------------------------------------------------------
 
@@ -131,16 +172,7 @@ class Preview:
         return self._finish(response, behaviour.headers, note)
 
     def _object(self, key: str) -> tuple[bytes, str, dict[str, str]] | None:
-        if not key:
-            return None
-        try:
-            found = self.svc.s3.get_object(Bucket=self.svc.config.site_bucket, Key=key)
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-                return None
-            raise
-        content_type = found.get("ContentType") or "application/octet-stream"
-        return found["Body"].read(), content_type, found.get("Metadata", {})
+        return self.origin.stored(key) if key else None
 
     def _error_page(self, origin_status: int) -> Response:
         """The distribution's custom error response (behind Origin Access Control a missing key is a 403)."""
@@ -157,6 +189,8 @@ class Preview:
             # before anything is published the bucket has no theme assets yet; a draft page still needs them
             asset = next((a for a in self.theme.assets.values() if a.key == key), None)
             return ((asset.body, asset.content_type, {}), "") if asset else (None, "")
+        if self.svc is None:
+            return None, ""  # drafts are rendered from the stack's table and settings: none yet
         self._refresh_reports()
         url = urls.key_to_url(key)
         for report in self.reports.with_status(*NOT_PUBLIC):
@@ -168,6 +202,7 @@ class Preview:
 
     def _fresh_services(self) -> Services:
         # Services keeps the site settings it read; a new one per draft sees a changed site.yaml at once
+        assert self.svc is not None
         return Services(self.svc.config, s3=self.svc.s3, dynamodb=self.svc.dynamodb)
 
     @staticmethod
@@ -248,6 +283,12 @@ class Preview:
         return response
 
 
+def stack_services(stack: Stack) -> Services:
+    """Services over a local stack's buckets and table, as the preview reads them."""
+    config = Config(content_bucket=stack.content_bucket, site_bucket=stack.site_bucket, posts_table=stack.posts_table)
+    return Services(config, s3=stack.client("s3"), dynamodb=stack.client("dynamodb"))
+
+
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 _BODY_START = re.compile(r"<body(\s[^>]*)?>", re.IGNORECASE)
 
@@ -315,6 +356,8 @@ class PreviewServer:
         self._log_requests = log_requests
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stopped = False
 
     @property
     def url(self) -> str:
@@ -330,21 +373,31 @@ class PreviewServer:
         return self
 
     def start(self) -> Self:
-        self.bind()
-        assert self._server is not None
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="pressroom-preview", daemon=True)
-        self._thread.start()
+        """Answer requests (again a no-op once answering, and after `stop`): callable from any thread."""
+        with self._lock:
+            if self._thread is not None or self._stopped:
+                return self
+            self.bind()
+            assert self._server is not None
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+                                            name="pressroom-preview", daemon=True)
+            self._thread.start()
         return self
 
+    @property
+    def answering(self) -> bool:
+        return self._thread is not None
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        with self._lock:
+            self._stopped = True
+            server, thread, self._server, self._thread = self._server, self._thread, None, None
+        if server is not None:
+            if thread is not None:
+                server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
 
     def __enter__(self) -> Self:
         return self.start()

@@ -28,7 +28,7 @@ from pressroom.model import Post
 from pressroom.publish.core import Known, Plan, Reading, Status, decide, read_upload
 from pressroom.publish.listings import Affected, Listings
 from pressroom.site import Site, parse_site
-from pressroom.storage import REDIRECT_META
+from pressroom.storage import REDIRECT_META, SiteBucket
 
 EDITOR_LEFTOVERS = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".bak")
 VIM_PROBE = "4913"  # vim writes and deletes a file of this name to test that a folder is writable
@@ -179,6 +179,19 @@ class MemorySite:
     def body(self, key: str) -> bytes:
         return self.pages[key] if key in self.pages else self.files[key].read_bytes()
 
+    def stored(self, key: str) -> tuple[bytes, str, dict[str, str]] | None:
+        """The object at `key` as the site bucket would hold it: body, Content-Type and user metadata (a
+        page's content hash and redirect target; a media file's hash is its upload's, known only to a bucket)."""
+        if key in self.pages:
+            page = render.Page(key, self.pages[key], self.content_types[key])
+            return page.body, page.content_type, SiteBucket.metadata_for(page, self.metadata.get(key))
+        if key in self.files:
+            try:
+                return self.files[key].read_bytes(), self.content_types[key], {}
+            except OSError:  # removed from the folder since it was built
+                return None
+        return None
+
     def write(self, out: Path) -> list[Path]:
         """Every object as a file under `out`; a key that would leave `out` is not written."""
         base = out.resolve()
@@ -216,6 +229,16 @@ class Build:
 
     def count(self, status: Status) -> int:
         return sum(1 for v in self.verdicts.values() if v.status == status)
+
+    def reports(self) -> dict[str, dict[str, Any]]:
+        """The report the pipeline writes for each input (`_reports/<key>.json`), by content key, without the
+        upload's version: an article's from its plan, site.yaml's and a media file's from their verdicts."""
+        found = {key: dict(plan.report) for key, plan in self.plans.items() if plan.report is not None}
+        for key, verdict in self.verdicts.items():
+            if key in self.folder.inputs and (urls.is_media_key(key) or key == urls.CONTENT_SITE_SETTINGS):
+                found[key] = {"key": key, "status": verdict.status.value, "url": verdict.url,
+                              "errors": [p.as_dict() for p in verdict.problems], "time": self.now.isoformat()}
+        return dict(sorted(found.items()))
 
 
 def _read_file(args: tuple[str, str, Site, datetime, int]) -> tuple[Reading, str]:
