@@ -153,7 +153,7 @@ def test_built_layer_ships_bytecode_for_the_runtime_and_imports_under_it(built: 
     assert run.returncode == 0, run.stderr
 
 
-def test_built_layer_carries_compiled_catalogs_and_the_documented_locales_only(built: Path) -> None:
+def test_built_layer_carries_compiled_catalogs_and_the_documented_locales_only_trimmed(built: Path) -> None:
     from pressroom.i18n import LAYER_LOCALES
 
     files = _layer_files(built)
@@ -163,6 +163,15 @@ def test_built_layer_carries_compiled_catalogs_and_the_documented_locales_only(b
             if n.startswith("python/babel/locale-data/") and n.endswith(".dat")}
     assert kept == {"root", *LAYER_LOCALES}
     assert not [n for n in files if n.startswith("python/babel/messages/")]
+    # each locale with what dates read only (pressroom.i18n.trim_babel)
+    import pickle
+
+    from pressroom.i18n import LAYER_GLOBAL_KEYS, LAYER_LOCALE_KEYS
+
+    for name in ("root", "en", "az", "ru"):
+        data = pickle.loads(files[f"python/babel/locale-data/{name}.dat"].read_bytes())
+        assert "months" in data and set(data) <= LAYER_LOCALE_KEYS, name
+    assert set(pickle.loads(files["python/babel/global.dat"].read_bytes())) == LAYER_GLOBAL_KEYS
 
 
 def test_built_layer_native_code_is_for_arm64(built: Path) -> None:

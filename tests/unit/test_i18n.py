@@ -141,3 +141,67 @@ def test_language_tags_find_their_catalog_and_locale() -> None:
     assert i18n.candidates("en-GB") == ["en_GB", "en"]
     assert i18n.candidates("az-Latn-AZ") == ["az_Latn_AZ", "az_Latn", "az"]
     assert i18n.long_date(datetime(2023, 9, 20), "az-AZ") == "20 sentyabr 2023"
+
+
+_DATES_SEEN = r"""
+import json, sys
+from datetime import date
+import babel
+from pressroom import i18n
+seen = {"babel": babel.__file__}
+for tag in json.loads(sys.argv[1]):
+    seen[tag] = [str(i18n.babel_locale(tag)), i18n.has_dates(tag), sorted(i18n.month_names(tag).items()),
+                 [i18n.long_date(date(2026, month, 9 + month), tag) for month in range(1, 13)],
+                 [i18n.month_year(2026, month, tag) for month in range(1, 13)]]
+print(json.dumps(seen))
+"""
+
+
+def _babel_copy(folder: Path, *, trimmed: bool) -> Path:
+    """Babel's package as the layer ships it: its locales cut to LAYER_LOCALES, their data trimmed or whole."""
+    import shutil
+
+    import babel
+
+    package = folder / "babel"
+    shutil.copytree(Path(babel.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    if trimmed:
+        i18n.trim_babel(package)
+    else:
+        for data in (package / "locale-data").glob("*.dat"):
+            if data.stem != "root" and data.stem not in i18n.LAYER_LOCALES:
+                data.unlink()
+    return folder
+
+
+@pytest.mark.slow
+def test_the_layers_trimmed_babel_data_dates_every_language_as_the_whole_data_does(tmp_path: Path) -> None:
+    # given: every locale Babel knows (most read English in the layer), and regional and odd tags
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from babel import localedata
+
+    tags = sorted({*localedata.locale_identifiers(), "az-AZ", "ru-RU", "en-GB", "EN", "az_Latn", "pt-BR", "xx",
+                   "sr-Cyrl-RS", "zh-Hant-TW", "ka-GE", "he-IL", "fa-IR"})
+
+    # when: the dates each tag gets from the layer's locales, with their data whole and trimmed
+    def dates_with(babel_folder: Path) -> dict[str, object]:
+        env = {**os.environ, "PYTHONPATH": str(babel_folder)}
+        run = subprocess.run([sys.executable, "-c", _DATES_SEEN, json.dumps(tags)], env=env, capture_output=True,
+                             text=True, check=False, timeout=300)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return json.loads(run.stdout)
+
+    whole = dates_with(_babel_copy(tmp_path / "whole", trimmed=False))
+    trimmed = dates_with(_babel_copy(tmp_path / "trimmed", trimmed=True))
+
+    # then: the same for every tag, and the trimmed data is a fraction of the whole
+    assert str(whole.pop("babel")).startswith(str(tmp_path / "whole"))
+    assert str(trimmed.pop("babel")).startswith(str(tmp_path / "trimmed"))
+    assert trimmed == whole
+    assert whole["az-AZ"][3][8] == "18 sentyabr 2026" and whole["pt-BR"][0] == "en"
+    size = sum(p.stat().st_size for p in (tmp_path / "trimmed" / "babel").glob("**/*.dat"))
+    assert size < sum(p.stat().st_size for p in (tmp_path / "whole" / "babel").glob("**/*.dat")) / 4

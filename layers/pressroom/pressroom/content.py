@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import difflib
 import json
 import posixpath
 import re
@@ -497,6 +496,8 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
                      hint=f"the known fields are {', '.join(FRONT_MATTER_FIELDS)}")
     read = _Fields(meta, lines or {})
     for name in sorted(str(k) for k in meta if k not in FRONT_MATTER_FIELDS):
+        import difflib  # only when a name is unknown
+
         close = difflib.get_close_matches(name.lower(), FRONT_MATTER_FIELDS, n=1)
         read.problem(name, f"unknown field {name!r}",
                      f"did you mean {close[0]!r}?" if close else f"known fields are {', '.join(FRONT_MATTER_FIELDS)}")

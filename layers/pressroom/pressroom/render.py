@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -342,9 +343,8 @@ def _absolute_if_relative(site: Site, url: str) -> str:
 
 
 def _xml(text: str) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(clean_text(text), {'"': "&quot;"})
+    # & < > and " escaped, as XML text and attribute values need (the apostrophe may stay as it is)
+    return escape(clean_text(text), quote=False).replace('"', "&quot;")
 
 
 def atom_feed(site: Site, posts: Sequence[Post]) -> Page:
@@ -472,8 +472,6 @@ def robots_txt(site: Site) -> Page:
 def redirect_page(key: str, target: str) -> Page:
     """A tiny page at `key` that sends readers to `target`; the CDN and the preview answer 301 from the object's
     metadata instead, so this body is only what a client sees that follows no redirect."""
-    from html import escape
-
     url = escape(target, quote=True)
     body = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Moved</title>'
             f'<link rel="canonical" href="{url}"><meta http-equiv="refresh" content="0; url={url}"></head>'

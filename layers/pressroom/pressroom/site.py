@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -71,6 +70,8 @@ def parse_site(data: bytes | None, key: str = CONTENT_SITE_SETTINGS) -> Site:
         problems.append(Problem(message, field=name, line=document.lines.get(name), hint=hint))
 
     for name in sorted(str(k) for k in raw if k not in SITE_KEYS):
+        import difflib  # only when a name is unknown
+
         close = difflib.get_close_matches(name.lower(), SITE_KEYS, n=1)
         problem(name, f"unknown setting {name!r}",
                 f"did you mean {close[0]!r}?" if close else f"known settings are {', '.join(SITE_KEYS)}")

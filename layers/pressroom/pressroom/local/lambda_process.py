@@ -6,7 +6,8 @@ imports the handler module and handles one event, against the stack's moto serve
 figures and the test of what each handler imports both come from `cold_start`.
 
 The layer ships bytecode (layers/pressroom/build_layer.py), so the pressroom package is compiled here first, as
-the installed packages already are; the function's own module is compiled on import, as on Lambda.
+the installed packages already are; the function's own module is compiled on import, as on Lambda. Babel comes
+with its data cut down, as the layer ships it (`layer_packages`).
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def lambda_environment(function: Function) -> dict[str, str]:
     env.pop("POWERTOOLS_TRACE_DISABLED", None)  # the local stack turns tracing off in-process; Lambda does not
     env.update(_LAMBDA_ENVIRONMENT)
     env.update({"AWS_ENDPOINT_URL": stack.endpoint_url, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
-                "LAMBDA_TASK_ROOT": str(function.folder)})
+                "LAMBDA_TASK_ROOT": str(function.folder), "PYTHONPATH": str(layer_packages())})
     return env
 
 
@@ -148,6 +149,27 @@ def _package_compiled() -> None:
 
     compileall.compile_dir(Path(pressroom.__file__).parent, quiet=1)
     write_template_bytecode()
+
+
+@functools.cache
+def layer_packages() -> Path:
+    """A folder of this process holding the third-party packages the layer ships changed: Babel, with its data
+    cut down as the layer build cuts it (`pressroom.i18n.trim_babel`), compiled. A fresh interpreter finds it
+    first on its path, and the rest where it is installed."""
+    import atexit
+    import shutil
+
+    import babel
+
+    from pressroom.i18n import trim_babel
+
+    folder = Path(tempfile.mkdtemp(prefix="pressroom-layer-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    package = folder / "babel"
+    shutil.copytree(Path(babel.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "messages"))
+    trim_babel(package)
+    compileall.compile_dir(package, quiet=1)
+    return folder
 
 
 def cold_start(function: Function, event: dict[str, Any]) -> ColdStart:
