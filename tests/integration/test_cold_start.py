@@ -13,7 +13,7 @@ from pressroom.local.lambda_process import ColdStart, captured, cold_start
 from tests.conftest import article
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PARSER = {"markdown_it", "nh3", "yaml"}
+PARSER = {"ctypes", "nh3", "yaml"}  # ctypes loads cmark-gfm, the Markdown renderer
 TEMPLATES = {"jinja2"}
 TRACING = {"aws_xray_sdk"}
 ARTICLE_PATH = {"pressroom.content", "pressroom.publish.core", "pressroom.publish.lambda_shell"}

@@ -81,7 +81,7 @@ def test_built_layer_holds_the_runtime_package_and_theme(built: Path) -> None:
     assert "python/pressroom/urls.py" in files
     assert "python/pressroom/handlers.py" in files
     assert any(name.startswith("python/pressroom/theme/templates/") for name in files)
-    for module in ("jinja2", "markupsafe", "markdown_it", "nh3", "yaml", "aws_lambda_powertools", "aws_xray_sdk"):
+    for module in ("jinja2", "markupsafe", "cmarkgfm", "nh3", "yaml", "aws_lambda_powertools", "aws_xray_sdk"):
         assert {f"python/{module}/__init__.py", f"python/{module}/__init__.pyc"} & set(files), module
 
 
@@ -92,6 +92,9 @@ def test_built_layer_leaves_out_dev_code_runtime_packages_and_bytecode(built: Pa
     assert "python/pressroom/pytest_plugin.py" not in names
     for package in RUNTIME_PROVIDED:
         assert not [n for n in names if n.startswith(f"python/{package}/")], package
+    # cmark-gfm's compiled library without the cffi bindings nothing imports (pressroom.markup uses ctypes)
+    assert [n for n in names if n.startswith("python/cmarkgfm/_cmark") and n.endswith(".so")]
+    assert not [n for n in names if n.startswith(("python/cffi", "python/_cffi_backend", "python/pycparser"))]
     # bytecode only from the runtime's Python (build_layer.py), never from the build machine's
     assert not [n for n in names if n.endswith(".pyc") and "__pycache__" in n and ".cpython-313." not in n]
 
@@ -116,7 +119,7 @@ def test_built_layer_ships_bytecode_for_the_runtime_and_imports_under_it(built: 
                            capture_output=True, text=True, check=True).stdout
     third_party = [n for n in files if n.startswith("python/") and not n.startswith("python/pressroom/")]
     assert not [n for n in third_party if n.endswith(".py")]  # bytecode in place of the sources
-    for name in ("python/jinja2/environment.pyc", "python/yaml/__init__.pyc", "python/markdown_it/main.pyc",
+    for name in ("python/jinja2/environment.pyc", "python/yaml/__init__.pyc", "python/cmarkgfm/cmark.pyc",
                  "python/babel/dates.pyc", "python/aws_lambda_powertools/logging/logger.pyc"):
         assert files[name].read_bytes()[:4].hex() == magic, name
     for source in (n for n in files if n.startswith("python/pressroom/") and n.endswith(".py")):
@@ -130,7 +133,7 @@ def test_built_layer_ships_bytecode_for_the_runtime_and_imports_under_it(built: 
 
     smoke = (
         "import sys; sys.path.insert(0, sys.argv[1]); sys.path.append(sys.argv[2])\n"
-        "import jinja2, markdown_it, yaml, babel.dates, anyascii, puremagic\n"
+        "import jinja2, yaml, babel.dates, anyascii, puremagic\n"
         "from aws_lambda_powertools import Logger, Metrics, Tracer\n"
         "from aws_lambda_powertools.metrics import MetricUnit, single_metric\n"
         "from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventBridgeNotificationEvent\n"

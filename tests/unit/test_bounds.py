@@ -18,7 +18,7 @@ def _md(body: str) -> list[str]:
 
 
 def test_markdown_nested_thirty_levels_keeps_its_last_sentence() -> None:
-    # given: markdown-it's own default would stop at 20 levels and drop the sentence
+    # given: thirty levels of quotes in lists (a Markdown renderer's default bound can be lower)
     body = "> - " * 30 + "the sentence at the bottom\n"
 
     # when
@@ -38,7 +38,7 @@ def test_markdown_nested_past_the_bound_is_rejected_instead_of_dropping_text(bod
     assert _md(body) == [f"the body nests elements more than {markup.MAX_DEPTH} levels deep"]
 
 
-def test_a_run_of_delimiters_is_rejected_before_markdown_it_reads_it() -> None:
+def test_a_run_of_delimiters_is_rejected_before_the_markdown_is_rendered() -> None:
     assert _md("*_" * 15_000) == ["the body has 30,000 emphasis marks (* _ ~), more than the limit of 20,000"]
 
 

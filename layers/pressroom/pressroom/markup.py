@@ -1,4 +1,4 @@
-"""Markdown and HTML to safe HTML: markdown-it (raw HTML off) and an nh3 allowlist, then a tidy pass."""
+"""Markdown and HTML to safe HTML: cmark-gfm (raw HTML shown as text) and an nh3 allowlist, then a tidy pass."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # markdown-it and nh3 are loaded where an article is parsed, not by every importer
-    from markdown_it import MarkdownIt
-    from markdown_it.rules_block import StateBlock
+from pathlib import Path
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -53,7 +49,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     """Keep an attribute only when its value is one the theme and the validator accept."""
     value = value.strip()
     if attr == "style":
-        # markdown-it writes table alignment as a style; nothing else of CSS is kept (see `tidy`)
+        # cmark-gfm writes table alignment as a style; nothing else of CSS is kept (see `tidy`)
         match = _STYLE_OK.fullmatch(value.rstrip(";").strip())
         return f"text-align:{match.group(1)}" if match else None
     if tag == "code" and attr == "class":
@@ -176,7 +172,7 @@ _MARKDOWN_MARKS: tuple[tuple[str, str, int], ...] = (
     ("inline code, autolink, reference and escape marks (` < & \\)", "`<&\\", 20_000),
 )
 MAX_LIST_MARKERS = 10_000
-MAX_TABLE_CELLS = 20_000  # markdown-it fills short rows with empty cells, so cells are counted as they are made
+MAX_TABLE_CELLS = 20_000  # short rows are filled with empty cells, so cells are counted as they are made
 MAX_URL_CHARS = 2_000  # a link's address: a reference link repeats it wherever the reference is used
 
 
@@ -369,64 +365,184 @@ def _emit(node: _Node | str, out: list[str], *, parent: str, phrasing: bool) -> 
 
 # --- Markdown ------------------------------------------------------------------------------------------
 
+# Markdown is rendered by cmark-gfm, GitHub's C implementation of CommonMark with its table and strikethrough
+# extensions (the `cmarkgfm` package ships it compiled). Its C interface is called directly: the package's own
+# functions never free the document tree or the HTML they return, which a warm function or a build of
+# thousands of articles cannot afford. cmark-gfm bounds its own work on hostile input (the expansion of
+# reference links, the cells a table fills in), runs no recursion by the nesting of the input, and in its safe
+# mode (the default) blanks link addresses with a script scheme and leaves raw HTML out.
+_CMARK_OPTIONS = (1 << 15) | (1 << 14)  # CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES, ..._STRIKETHROUGH_DOUBLE_TILDE
+_CMARK_EXTENSIONS = (b"table", b"strikethrough")
+_CMARK_ITER_DONE = 1  # cmark_event_type
+_URL_ATTRIBUTE = re.compile(rf'(?:href|src)="([^"]{{{MAX_URL_CHARS + 1},}})"')
+_CELL = re.compile(r"<t[dh][ >]")
+_ELEMENT_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)[^>]*?(/?)>")
+
+
+class _Cmark:
+    """cmark-gfm's C functions, loaded once per process."""
+
+    def __init__(self) -> None:
+        import ctypes
+        import importlib.util
+
+        spec = importlib.util.find_spec("cmarkgfm")  # its folder, without importing its cffi bindings
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError("cmarkgfm is not installed")
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        library = ctypes.CDLL(str(next(folder.glob("_cmark*.so"))))
+        pointer, text, number = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
+
+        class Memory(ctypes.Structure):  # cmark_mem: the allocator whose free() releases what cmark returns
+            _fields_ = [("calloc", pointer), ("realloc", pointer), ("free", ctypes.CFUNCTYPE(None, pointer))]
+
+        for name, result, arguments in (
+            ("cmark_gfm_core_extensions_ensure_registered", None, ()),
+            ("cmark_find_syntax_extension", pointer, (text,)),
+            ("cmark_parser_new", pointer, (number,)),
+            ("cmark_parser_attach_syntax_extension", number, (pointer, pointer)),
+            ("cmark_parser_feed", None, (pointer, text, ctypes.c_size_t)),
+            ("cmark_parser_finish", pointer, (pointer,)),
+            ("cmark_parser_get_syntax_extensions", pointer, (pointer,)),
+            ("cmark_render_html", pointer, (pointer, number, pointer)),
+            ("cmark_parser_free", None, (pointer,)),
+            ("cmark_get_default_mem_allocator", ctypes.POINTER(Memory), ()),
+            ("cmark_iter_new", pointer, (pointer,)),
+            ("cmark_iter_next", number, (pointer,)),
+            ("cmark_iter_get_node", pointer, (pointer,)),
+            ("cmark_iter_free", None, (pointer,)),
+            ("cmark_node_first_child", pointer, (pointer,)),
+            ("cmark_node_get_type", number, (pointer,)),
+            ("cmark_node_get_type_string", text, (pointer,)),
+            ("cmark_node_set_type", number, (pointer, number)),
+            ("cmark_node_get_literal", text, (pointer,)),
+            ("cmark_node_set_literal", number, (pointer, text)),
+            ("cmark_node_new", pointer, (number,)),
+            ("cmark_node_append_child", number, (pointer, pointer)),
+            ("cmark_node_insert_before", number, (pointer, pointer)),
+            ("cmark_node_unlink", None, (pointer,)),
+            ("cmark_node_free", None, (pointer,)),
+        ):
+            function = getattr(library, name)
+            function.restype, function.argtypes = result, arguments
+        self.c = library
+        self.free = library.cmark_get_default_mem_allocator().contents.free
+        self.string_at = ctypes.string_at
+        library.cmark_gfm_core_extensions_ensure_registered()
+        self.extensions = [library.cmark_find_syntax_extension(name) for name in _CMARK_EXTENSIONS]
+        if not all(self.extensions):
+            raise ImportError("cmark-gfm lacks its table and strikethrough extensions")
+        # the numbers of a paragraph and a text node, as this build of the library gives them
+        parser, root = self._parse(b"a")
+        paragraph = library.cmark_node_first_child(root)
+        self.paragraph = library.cmark_node_get_type(paragraph)
+        self.text = library.cmark_node_get_type(library.cmark_node_first_child(paragraph))
+        library.cmark_node_free(root)
+        library.cmark_parser_free(parser)
+
+    def _parse(self, data: bytes) -> tuple[int, int]:
+        """A parser with the extensions (freed by the caller, after rendering) and the document it read."""
+        c = self.c
+        parser = c.cmark_parser_new(_CMARK_OPTIONS)
+        for extension in self.extensions:
+            c.cmark_parser_attach_syntax_extension(parser, extension)
+        c.cmark_parser_feed(parser, data, len(data))
+        return parser, c.cmark_parser_finish(parser)
+
+    def html(self, text: str) -> str:
+        """CommonMark with tables and strikethrough (`~~`) to HTML, in cmark-gfm's safe mode, raw HTML shown as
+        the text it is."""
+        c = self.c
+        parser, root = self._parse(text.encode("utf-8"))
+        try:
+            if "<" in text:
+                self._raw_html_as_text(root)
+            rendered = c.cmark_render_html(root, _CMARK_OPTIONS, c.cmark_parser_get_syntax_extensions(parser))
+            try:
+                return self.string_at(rendered).decode("utf-8")
+            finally:
+                self.free(rendered)
+        finally:
+            c.cmark_node_free(root)
+            c.cmark_parser_free(parser)
+
+    def _raw_html_as_text(self, root: int) -> None:
+        """Raw HTML becomes text: inline HTML in place, an HTML block as a paragraph of its lines."""
+        c = self.c
+        found = []
+        walk = c.cmark_iter_new(root)
+        try:
+            while c.cmark_iter_next(walk) != _CMARK_ITER_DONE:
+                node = c.cmark_iter_get_node(walk)
+                if c.cmark_node_get_type_string(node) in (b"html_inline", b"html_block"):
+                    found.append(node)
+        finally:
+            c.cmark_iter_free(walk)
+        for node in dict.fromkeys(found):  # each is met on entering and on leaving
+            literal = c.cmark_node_get_literal(node) or b""  # a copy: changing the type frees the node's own
+            if c.cmark_node_get_type_string(node) == b"html_inline":
+                c.cmark_node_set_type(node, self.text)
+                c.cmark_node_set_literal(node, literal)
+                continue
+            paragraph, words = c.cmark_node_new(self.paragraph), c.cmark_node_new(self.text)
+            c.cmark_node_set_literal(words, literal.rstrip(b"\n"))
+            c.cmark_node_append_child(paragraph, words)
+            c.cmark_node_insert_before(node, paragraph)
+            c.cmark_node_unlink(node)
+            c.cmark_node_free(node)
+
 
 @lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    # maxNesting makes markdown-it stop descending and silently drop what lies deeper; set it at our own
-    # bound so that markdown_to_html can tell when that happened and refuse the article instead.
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False,
-                                   "maxNesting": MAX_DEPTH})
-    md.enable("table")
-    md.enable("strikethrough")
-    md.validateLink = _valid_link  # type: ignore[method-assign]
-    md.block.ruler.at("table", _counted_table, {"alt": ["paragraph", "reference"]})
-    return md
+def _cmark() -> _Cmark:
+    return _Cmark()
 
 
-def _valid_link(url: str) -> bool:
-    if len(url) > MAX_URL_CHARS:
-        raise OverLimit(f"a link's address is {len(url):,} characters long, more than the limit of "
-                        f"{MAX_URL_CHARS:,}")
-    return is_safe_url(url)
+def _render_markdown(text: str) -> str:
+    """cmark-gfm's HTML for Markdown, raw HTML shown as text."""
+    html = _cmark().html(text)
+    if "<del>" in html:  # struck-through text, as `<s>` marks it (what is no longer accurate)
+        html = html.replace("<del>", "<s>").replace("</del>", "</s>")
+    return html
 
 
-def _counted_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """markdown-it's GFM table rule, with the cells of all the body's tables counted against MAX_TABLE_CELLS
-    (a header of many columns over many short rows would otherwise make far more cells than the text has)."""
-    before = len(state.tokens)
-    from markdown_it.rules_block.table import table as gfm_table
-
-    found = gfm_table(state, start, end, silent)
-    if found and not silent:
-        cells = state.env.get("table cells", 0) + sum(1 for token in state.tokens[before:]
-                                                       if token.type in ("td_open", "th_open"))
-        state.env["table cells"] = cells
+def _check_rendered(html: str) -> None:
+    """Raise OverLimit for rendered Markdown past the bounds on link addresses, table cells and nesting,
+    before the sanitizer reads it."""
+    if len(html) > MAX_URL_CHARS:
+        long_url = _URL_ATTRIBUTE.search(html)
+        if long_url:
+            length = len(unescape(long_url.group(1)))
+            raise OverLimit(f"a link's address is {length:,} characters long, more than the limit of "
+                            f"{MAX_URL_CHARS:,}")
+    if "<t" in html:
+        cells = len(_CELL.findall(html))
         if cells > MAX_TABLE_CELLS:
             raise OverLimit(f"the body's tables have at least {cells:,} cells, more than the limit of "
                             f"{MAX_TABLE_CELLS:,}")
-    return found
+    depth = 0
+    for match in _ELEMENT_TAG.finditer(html):
+        closing, tag, self_closing = match.groups()
+        if closing:
+            depth -= 1
+        elif not self_closing and tag not in VOID:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise TooDeep(f"the body nests elements more than {MAX_DEPTH} levels deep")
 
 
 def markdown_to_html(text: str) -> str:
     """Render Markdown (CommonMark, tables, fenced code; raw HTML shown as text) and sanitize it.
-    Raises OverLimit for Markdown beyond the bounds, before any costly work, and TooDeep for nesting that
-    markdown-it would have cut short."""
+    Raises OverLimit for Markdown beyond the bounds, before any costly work, and TooDeep for nesting deeper
+    than MAX_DEPTH."""
     check_markdown(text)
-    md = _markdown()
-    env: dict[str, object] = {}
-    tokens = md.parse(text, env)
-    deepest = max((token.level + max((child.level for child in token.children or ()), default=0)
-                   for token in tokens), default=0)
-    if deepest >= MAX_DEPTH - 1:
-        raise TooDeep(f"the body nests elements more than {MAX_DEPTH} levels deep")
-    return sanitize(md.renderer.render(tokens, md.options, env))
+    html = _render_markdown(text)
+    _check_rendered(html)
+    return sanitize(html)
 
 
 def inline_text(text: str) -> str:
     """The plain text of one line of Markdown (a title written as a heading)."""
-    return plain_text(_markdown().renderInline(text))
+    return plain_text(_render_markdown("# " + text.replace("\n", " ")))
 
 
 _WRITTEN_TAG = re.compile(r"<[^<>]*>")
