@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from benchmarks import corpus
-from benchmarks.sidebyside import BIN, ROOT, Outcome, hugo_binary, run_measured, tools, versions
+from benchmarks.sidebyside import BIN, ROOT, Outcome, hugo_binary, ram_disk, run_measured, tools, versions
 
 ARTICLES = 2000
 POLL = 0.05  # seconds between two requests to a server
@@ -283,15 +283,15 @@ def builds(source: Path, work: Path, repeats: int, timeout: float) -> Outcome:
     """`pressroom build` of the same folder, as the side-by-side builds run it (best of `repeats`)."""
     tool = next(t for t in tools() if t.name == "pressroom build")
     outcome = Outcome(tool)
-    out, stdout = work / "build-out", work / "build-stdout"
-    for _ in range(repeats):
-        shutil.rmtree(out, ignore_errors=True)
-        run = run_measured(tool.argv(source, out), cwd=tool.cwd(source), timeout=timeout, stdout=stdout)
-        outcome.runs.append(run)
-        if run.exit_code != 0:
-            break
-        outcome.census = tool.census(out, stdout)
-    shutil.rmtree(out, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="pressroom-bench-out-", dir=ram_disk()) as outputs:
+        out, stdout = Path(outputs) / "build-out", work / "build-stdout"
+        for _ in range(repeats):
+            shutil.rmtree(out, ignore_errors=True)
+            run = run_measured(tool.argv(source, out), cwd=tool.cwd(source), timeout=timeout, stdout=stdout)
+            outcome.runs.append(run)
+            if run.exit_code != 0:
+                break
+            outcome.census = tool.census(out, stdout)
     return outcome
 
 

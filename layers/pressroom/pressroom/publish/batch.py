@@ -280,6 +280,16 @@ class Workers:
                                              initializer=collect_less)
         return None if self.broken else self._pool
 
+    def start(self) -> None:
+        """Start the processes now, so that they are ready when the work comes (starting takes a few tenths of
+        a second, which the folder's scan and settings then overlap)."""
+        try:
+            executor = self.pool()
+            for _ in range(self.count if executor is not None else 0):
+                executor.submit(_ready)  # type: ignore[union-attr]
+        except BrokenProcessPool:  # then the work is done in this process
+            self.broken = True
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -402,16 +412,18 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     `site` replaces the folder's own settings (its site.yaml still gets its verdict).
     """
     now = now or datetime.now(UTC)
-    folder = scan(root)
-    own_site, settings, settings_digest = _site_settings(folder, max_bytes, theme_dir)
-    site = site or own_site
-    verdicts: dict[str, Verdict] = {k: Verdict(k, folder.root / k, Status.IGNORED, problems=[Problem(
-        f"not published: {reason}", severity="warning")]) for k, reason in folder.ignored.items()}
-    if settings is not None:
-        verdicts[settings.key] = settings
-    articles = [k for k in folder.inputs if urls.is_article_key(k)]
-    jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
     with Workers(workers) as pool:
+        if _many_articles(root):
+            pool.start()
+        folder = scan(root)
+        own_site, settings, settings_digest = _site_settings(folder, max_bytes, theme_dir)
+        site = site or own_site
+        verdicts: dict[str, Verdict] = {k: Verdict(k, folder.root / k, Status.IGNORED, problems=[Problem(
+            f"not published: {reason}", severity="warning")]) for k, reason in folder.ignored.items()}
+        if settings is not None:
+            verdicts[settings.key] = settings
+        articles = [k for k in folder.inputs if urls.is_article_key(k)]
+        jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
         judged = read_all(jobs, progress=progress, pool=pool)
         for key in [k for k, (reading, _) in judged.items() if reading.status == Status.DELETED]:
             del judged[key], folder.inputs[key]  # gone while the folder was read: not part of this build
@@ -447,7 +459,6 @@ def build_aside(root: Path, *, progress: Progress | None = None, **options: Any)
     (a caller whose main module cannot be imported again), the build runs in a thread here.
     """
     done: Future[Build] = Future()
-    articles = sum(1 for _ in itertools.islice((Path(root) / urls.CONTENT_ARTICLES).glob("**/*"), IN_PROCESS_BELOW))
 
     def here() -> None:
         done.set_result(build_folder(root, progress=progress, **options))
@@ -474,12 +485,18 @@ def build_aside(root: Path, *, progress: Progress | None = None, **options: Any)
 
     def run() -> None:
         try:
-            (elsewhere if articles >= IN_PROCESS_BELOW else here)()
+            (elsewhere if _many_articles(root) else here)()
         except BaseException as failure:  # noqa: BLE001 - the caller gets it from the future
             done.set_exception(failure)
 
     threading.Thread(target=run, name="pressroom-build", daemon=True).start()
     return done
+
+
+def _many_articles(root: Path) -> bool:
+    """Whether a folder holds enough articles for worker processes to be worth starting (a cheap look)."""
+    found = (Path(root) / urls.CONTENT_ARTICLES).glob("**/*")
+    return sum(1 for _ in itertools.islice(found, IN_PROCESS_BELOW)) >= IN_PROCESS_BELOW
 
 
 _relay: Any = None  # in a build process: where its progress goes
@@ -501,9 +518,17 @@ def _build_relayed(root: Path, options: dict[str, Any]) -> Build:
 
 def _process_context() -> Any:
     """Worker processes are started by a fork server, or spawned: never forked from a process that may be
-    running threads, as the dev server is."""
-    return multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                       else "spawn")
+    running threads, as the dev server is. The fork server imports the batch core once, and each worker it
+    forks starts with it imported."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def _ready() -> None:
+    """A worker's first task: none, it is being started."""
 
 
 def _render_chunk(job: tuple[Site, str | None, list[Post], list[Article]]) -> list[render.Page]:
