@@ -272,25 +272,36 @@ class Workers:
     def __init__(self, count: int | None = None) -> None:
         self.count = count or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._starting: threading.Thread | None = None
         self.broken = self.count < 2
 
     def pool(self) -> ProcessPoolExecutor | None:
-        if self._pool is None and not self.broken:
-            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_process_context(),
-                                             initializer=collect_less)
-        return None if self.broken else self._pool
+        with self._lock:
+            if self._pool is None and not self.broken:
+                self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_process_context(),
+                                                 initializer=collect_less)
+            return None if self.broken else self._pool
 
     def start(self) -> None:
-        """Start the processes now, so that they are ready when the work comes (starting takes a few tenths of
-        a second, which the folder's scan and settings then overlap)."""
-        try:
-            executor = self.pool()
-            for _ in range(self.count if executor is not None else 0):
-                executor.submit(_ready)  # type: ignore[union-attr]
-        except BrokenProcessPool:  # then the work is done in this process
-            self.broken = True
+        """Start the processes in the background now, so that they are ready when the work comes: the first
+        one waits for the fork server to import the batch core (a few tenths of a second), which the folder's
+        scan and settings then overlap."""
+        def start_all() -> None:
+            try:
+                executor = self.pool()
+                for _ in range(self.count if executor is not None else 0):
+                    executor.submit(_ready)  # type: ignore[union-attr]
+            except BrokenProcessPool:  # then the work is done in this process
+                self.broken = True
+
+        self._starting = threading.Thread(target=start_all, name="pressroom-workers", daemon=True)
+        self._starting.start()
 
     def close(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
