@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pressroom.local import Stack
@@ -129,36 +129,16 @@ def folders(draw: st.DrawFn) -> dict[str, bytes | str]:
     return files
 
 
-def _post_url_aliased_twice(files: dict[str, bytes | str]) -> bool:
-    """Whether two articles name the same post-shaped URL as an alias (see the known divergence below)."""
-    import yaml
-
-    named: list[str] = []
-    for key, data in files.items():
-        if not key.endswith(".md"):
-            continue
-        text = data.decode() if isinstance(data, bytes) else data
-        if text.startswith("---\n"):
-            meta = yaml.safe_load(text.split("---\n")[1]) or {}
-            named += [a for a in meta.get("aliases", []) if a.startswith("/posts/")]
-    return len(named) != len(set(named))
-
-
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=folders())
 def test_any_folder_builds_as_the_pipeline_publishes_it(stack: Stack, tmp_path_factory: pytest.TempPathFactory,
                                                          files: dict[str, bytes | str]) -> None:
-    assume(not _post_url_aliased_twice(files))  # the known divergence below, kept as its own failing test
     folder = _write(tmp_path_factory.mktemp("folder"), files)
     assert_build_equals_the_pipeline(stack, folder)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="When a post takes a URL that two articles name as an alias, the pipeline "
-                   "publishes again only the article whose redirect is stored there, so the other's report never "
-                   "warns that its alias does not redirect (the site itself is the same). Telling every article "
-                   "that names the URL needs the redirect claims kept by URL, as slug claims are.")
 def test_every_article_naming_a_url_a_post_takes_is_told(stack: Stack, tmp_path: Path) -> None:
     folder = _write(tmp_path / "site", {
         "articles/a.md": "---\naliases: [/posts/same/]\ndate: '2026-03-01'\ntitle: Port news\n---\nBody.\n",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from pressroom.local import Stack
 from pressroom.local.bulk import LOADED_SEQUENCER
@@ -15,7 +15,7 @@ from pressroom.publish.batch import build_folder
 from tests.conftest import NOW, article
 from tests.output.fixtures import rich_uploads
 from tests.pipeline.helpers import report_state, site_state, table_state
-from tests.pipeline.test_batch_equivalence import ROOT, _post_url_aliased_twice, _write, folders
+from tests.pipeline.test_batch_equivalence import ROOT, _write, folders
 
 
 def _state(stack: Stack) -> tuple[Any, ...]:
@@ -68,7 +68,6 @@ def test_the_rich_corpus_loads_in_bulk_as_it_publishes(stack: Stack, tmp_path: P
 @given(files=folders())
 def test_any_folder_loads_in_bulk_as_it_publishes(stack: Stack, tmp_path_factory: pytest.TempPathFactory,
                                                    files: dict[str, bytes | str]) -> None:
-    assume(not _post_url_aliased_twice(files))  # a known divergence of the reports (test_batch_equivalence)
     assert_bulk_load_equals_publishing(stack, _write(tmp_path_factory.mktemp("folder"), files))
 
 

@@ -438,6 +438,40 @@ def test_an_alias_at_a_url_a_later_post_takes_gives_way_and_the_report_says_so(s
     assert stack.report("articles/victim.md")["status"] == "published"
 
 
+def test_every_article_keeping_an_alias_a_later_post_takes_is_told(stack: Stack) -> None:
+    # given: two articles name the same URL as an alias, and the second one's redirect is stored there
+    stack.upload("articles/first.md", article("First", "2026-03-01", aliases=["/posts/victim/"]))
+    stack.upload("articles/second.md", article("Second", "2026-03-02", aliases=["/posts/victim/"]))
+    assert _claims(stack) == {("ALIAS#posts/victim/index.html", "articles/first.md"),
+                              ("ALIAS#posts/victim/index.html", "articles/second.md")}
+
+    # when: an article is published at that URL
+    stack.upload("articles/victim.md", article("Victim", "2026-03-03"))
+
+    # then: both reports say why the alias no longer redirects, and neither keeps a claim on the URL
+    for key in ("articles/first.md", "articles/second.md"):
+        report = stack.report(key)
+        assert report["status"] == "published", key
+        assert [(e["field"], e["severity"]) for e in report["errors"]] == [("aliases", "warning")], key
+    assert b"<h1>Victim</h1>" in (stack.site_object("posts/victim/index.html") or b"")
+    assert _claims(stack) == set()
+
+
+def test_a_deleted_article_lets_go_of_its_claim_on_an_alias(stack: Stack) -> None:
+    stack.upload("articles/first.md", article("First", "2026-03-01", aliases=["/posts/old-name/", "/old.html"]))
+    assert _claims(stack) == {("ALIAS#posts/old-name/index.html", "articles/first.md")}  # article URLs only
+
+    stack.delete("articles/first.md")
+
+    assert _claims(stack) == set()
+
+
+def _claims(stack: Stack) -> set[tuple[str, str]]:
+    from tests.pipeline.helpers import table_state
+
+    return {key for key in table_state(stack) if key[0].startswith("ALIAS#")}
+
+
 def _location(stack: Stack, key: str) -> str:
     head = stack.client("s3").head_object(Bucket=stack.site_bucket, Key=key)
     return str(head.get("Metadata", {}).get("location", ""))

@@ -9,6 +9,8 @@ One table, keys `pk`/`sk`, every query by key (never a scan):
   COUNT             / MONTH#<yyyy-mm> or TAGYEAR#<tag-slug>#<yyyy>   post counts, to list months and years
   SLUG#<slug>       / <content key> every upload claiming a slug; the key that sorts first owns it
   STORY#<id>        / <content key> every upload with this `id:`; `gone` lists the URLs of one deleted since
+  ALIAS#<site key>  / <content key> every upload keeping a redirect at an article page's URL (an alias or an
+                                    old slug): each is published again when a post takes that URL
   TOMBSTONE         / <site key>    a deleted post's URL that answers 410, with the key that left it
   REPAIR            / CURSOR or RUN#<request>   where the anti-entropy pass goes on; a requested run's result
   LISTINGS          / VERSION       grows with every change of a post or of the settings (listings compare it);
@@ -24,6 +26,7 @@ from datetime import UTC
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pressroom import urls
 from pressroom.model import Post
 
 if TYPE_CHECKING:
@@ -145,6 +148,13 @@ def version_bump(table: str, settings: str | None = None) -> dict[str, Any]:
                        "ExpressionAttributeValues": to_item(values)}}
 
 
+def redirect_claims(key: str, redirects: Iterable[str]) -> list[dict[str, str]]:
+    """The ALIAS# claims of an upload whose redirects are `redirects`: one per article page's URL among them,
+    the only URLs a post can take."""
+    return [{"pk": f"ALIAS#{site_key}", "sk": key} for site_key in sorted(set(redirects))
+            if urls.slug_of_post_key(site_key) is not None]
+
+
 def counters(post: Post) -> list[str]:
     return [f"MONTH#{month_id(post)}"] + [f"TAGYEAR#{s}#{post.date.year:04d}" for s in post.tag_slugs]
 
@@ -259,6 +269,10 @@ class PostsIndex:
         """Content keys claiming `slug`, in the order that decides who owns it."""
         return [str(r["sk"]) for r in self._query(f"SLUG#{slug}", limit=limit, newest_first=False)]
 
+    def redirect_claimants(self, site_key: str) -> list[str]:
+        """Content keys whose state keeps a redirect at `site_key` (an article page's key)."""
+        return [str(r["sk"]) for r in self._query(f"ALIAS#{site_key}", newest_first=False)]
+
     def story_claims(self, story: str) -> dict[str, list[str]]:
         """The content keys published under `id: story`, each with the site keys it left when it was deleted
         (none while it is online)."""
@@ -288,8 +302,10 @@ class PostsIndex:
         return self.commit(state, expected_sequencer=expected_sequencer)
 
     def commit(self, state: SourceState, *, expected_sequencer: str | None, old: Post | None = None,
-               new: Post | None = None, expected_revision: int | None = None) -> bool:
-        """One transaction: the source's state, and the post moving from `old` to `new` (either may be None).
+               new: Post | None = None, expected_revision: int | None = None,
+               redirects_before: Iterable[str] = ()) -> bool:
+        """One transaction: the source's state, and the post moving from `old` to `new` (either may be None),
+        with the claims on article URLs its redirects gain or lose since the state read (`redirects_before`).
 
         The condition on the stored sequencer makes a stale or concurrent older event fail instead of
         overwriting what a newer one wrote; with `expected_revision`, so does any commit made since the state
@@ -309,6 +325,7 @@ class PostsIndex:
                 {":seq": expected_sequencer, **({":rev": expected_revision} if expected_revision else {})})
         ops.append(src)
         ops += self._post_ops(old, new)
+        ops += self._redirect_claim_ops(state.key, redirects_before, state.redirects)
         if len(ops) > MAX_TRANSACTION_ITEMS:
             raise ValueError("too many index changes for one transaction")
         try:
@@ -319,6 +336,11 @@ class PostsIndex:
                 return False  # the key's state, or a post it moves, changed since it was read
             raise
         return True
+
+    def _redirect_claim_ops(self, key: str, before: Iterable[str], after: Iterable[str]) -> list[dict[str, Any]]:
+        held, kept = redirect_claims(key, before), redirect_claims(key, after)
+        return ([{"Put": {"TableName": self.table, "Item": to_item(c)}} for c in kept if c not in held]
+                + [{"Delete": {"TableName": self.table, "Key": to_item(c)}} for c in held if c not in kept])
 
     def mark_applied(self, key: str, sequencer: str) -> tuple[str, int] | None:
         """Record that every effect of the state committed with `sequencer` was carried out (and forget what it

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pressroom import urls
-from pressroom.index import counter_names, counters, listing_entries, post_item
+from pressroom.index import counter_names, counters, listing_entries, post_item, redirect_claims
 from pressroom.local.moto_gaps import (
     delete_items_directly,
     item_keys_directly,
@@ -98,6 +98,7 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         items.append(state.values())
         if plan.status in (Status.PUBLISHED, Status.HELD) and plan.state.slug:
             items.append({"pk": f"SLUG#{plan.state.slug}", "sk": key})
+        items += redirect_claims(key, plan.state.redirects)
         if plan.story_claim:
             items.append({"pk": f"STORY#{plan.story_claim}", "sk": key})
         if plan.status == Status.PUBLISHED and plan.post is not None:

@@ -232,7 +232,7 @@ class Publisher:
                 reading = dated(reading, recovered, site, now=self.config.now())
         self._in_time(WRITE_RESERVE_MS, "write")
         plan = decide(self._known(state, reading, sequencer))
-        return self._apply(plan, expected, state.revision)
+        return self._apply(plan, expected, state)
 
     def _known(self, state: SourceState, reading: Reading, sequencer: str) -> Known:
         """Read what the decision depends on. A slug is claimed before its claimants are read, so two keys
@@ -275,14 +275,15 @@ class Publisher:
         post = self.svc.index.post(state.slug)
         return post if post and post.source_key == state.key else None
 
-    def _apply(self, plan: Plan, expected: str | None, read: int) -> Outcome:
+    def _apply(self, plan: Plan, expected: str | None, before: SourceState) -> Outcome:
         """Carry a plan out: the displacement it needs, the commit, then the site, claims, schedule and report."""
-        key, svc = plan.key, self.svc
+        key, svc, read = plan.key, self.svc, before.revision
         if plan.displace is not None:
             self._displace(plan.displace, winner=key)
         plan.state.revision = read + 1
         if not svc.index.commit(plan.state, expected_sequencer=expected, old=plan.old_post, new=plan.post,
-                                expected_revision=read if expected is not None else None):
+                                expected_revision=read if expected is not None else None,
+                                redirects_before=before.redirects):
             return Outcome(key, CONFLICT)
         if plan.status == Status.HELD and svc.index.claimants(plan.state.slug, 1)[:1] != [plan.state.winner]:
             # the owner it is held behind released the slug after it was read: decide again
@@ -305,7 +306,8 @@ class Publisher:
             effects.insert(0, partial(svc.site_bucket.write_over, page, replaced))
             run_all(effects)
             effects = []
-            self._redirect_owner_told((replaced or {}).get(REDIRECT_META, ""), key)
+            if (replaced or {}).get(REDIRECT_META) is not None:
+                self._redirect_claimants_told(page_key, replaced[REDIRECT_META], key)
             for redirect_key in plan.redirects:
                 svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url),
                                     extra_metadata={REDIRECT_META: plan.post.url})
@@ -365,14 +367,17 @@ class Publisher:
             logger.info("URL taken back by its post", extra={"key": post.source_key, "url": post.url, "by": owner})
             self.article(ObjectEvent(post.source_key, "publish"))
 
-    def _redirect_owner_told(self, target: str, key: str) -> None:
-        """A post took its URL from another article's redirect (an alias or an old slug): that article is
-        published again, so it no longer claims the URL and its report says why."""
+    def _redirect_claimants_told(self, page_key: str, target: str, key: str) -> None:
+        """A post took its URL from a redirect (an alias or an old slug): every other article that keeps a
+        redirect there is published again, so it no longer claims the URL and its report says why. The
+        stored redirect's owner is told too, in case its state was committed before claims were kept."""
         slug = urls.slug_of_post_key(urls.url_to_key(target)) if target.startswith("/") else None
-        post = self.svc.index.post(slug) if slug else None
-        if post is not None and post.source_key != key:
-            logger.info("redirect replaced by a post", extra={"key": post.source_key, "by": key})
-            self.article(ObjectEvent(post.source_key, "publish"))
+        claimants, post = run_all([partial(self.svc.index.redirect_claimants, page_key),
+                                   partial(self.svc.index.post, slug) if slug else _nothing])
+        told = set(claimants) | ({post.source_key} if post is not None else set())
+        for other in sorted(told - {key}):
+            logger.info("redirect replaced by a post", extra={"key": other, "by": key})
+            self.article(ObjectEvent(other, "publish"))
 
     def _write_tombstones(self, keys: tuple[str, ...], owner: str) -> None:
         """A deleted post's URLs answer 410 Gone, except where another key's post is online now."""
@@ -429,7 +434,8 @@ class Publisher:
         self.svc.content.put_report(plan.key, plan.report or {})
         plan.state.revision = held.revision + 1
         if not index.commit(plan.state, expected_sequencer=held.sequencer if held.exists else None, old=occupant,
-                            new=None, expected_revision=held.revision if held.exists else None):
+                            new=None, expected_revision=held.revision if held.exists else None,
+                            redirects_before=held.redirects):
             # it changed since it was read (edited, deleted, displaced already): the report just written may
             # not be its own any more, so it decides again from what it is now
             self.article(ObjectEvent(held.key, "publish"))
