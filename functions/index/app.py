@@ -14,11 +14,10 @@ from pressroom.observability import observability  # noqa: E402
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger, tracer, metrics = observability()
+logger, tracer, _ = observability()  # the listings publish no metric of their own
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return rebuild_listings(event.get("Records", []))
