@@ -78,6 +78,17 @@ def test_a_reference_link_with_a_huge_address_is_rejected_not_repeated() -> None
     assert _md(body) == ["a link's address is 3,020 characters long, more than the limit of 2,000"]
 
 
+def test_only_a_link_address_counts_against_the_address_bound() -> None:
+    # given: a link whose title is longer than an address may be, then one whose address is
+    title = "t" * 2500
+    fine = f'[a](https://example.org/ "{title}")\n'
+
+    # then: the long title alone passes, and the address after it is found
+    assert title in parse("articles/title.md", FRONT + fine).body_html
+    long_address = fine + "\n[b](https://example.org/" + "a" * 2100 + ")\n"
+    assert _md(long_address) == ["a link's address is 2,120 characters long, more than the limit of 2,000"]
+
+
 def test_a_paragraph_longer_than_the_text_run_bound_is_rejected() -> None:
     body = ("word " * 2000 + "\n") * 11
     assert _md(body) == ["a paragraph of the body is 109,999 characters long, more than the limit of 100,000"]

@@ -553,7 +553,7 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
         canonical=canonical,
         aliases=tuple(dict.fromkeys(aliases)),
         story_id=story_id,
-        word_count=len(plain.split()),
+        word_count=plain.count(" ") + 1 if plain else 0,  # `written_text` leaves one space between words
         format=fmt,
         timezone=site.timezone,
     )
