@@ -192,9 +192,15 @@ def has_dates(language: str) -> bool:
 
 def long_date(when: date | datetime, language: str) -> str:
     """A calendar day as the language writes it: "September 20, 2023", "20 sentyabr 2023", "20 сентября 2023 г."."""
+    return _long_date(when.date() if isinstance(when, datetime) else when, language)
+
+
+@lru_cache(maxsize=4096)
+def _long_date(day: date, language: str) -> str:
+    # a site's pages show the same days again and again (every page's Recent Posts, each post in its month,
+    # tag and year): Babel formats each day once
     from babel.dates import format_date
 
-    day = when.date() if isinstance(when, datetime) else when
     return format_date(day, "long", locale=babel_locale(language))
 
 

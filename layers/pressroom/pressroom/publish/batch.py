@@ -10,13 +10,13 @@ import posixpath
 import shutil
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pressroom import collect_less, render, urls
@@ -86,17 +86,29 @@ def scan(root: Path) -> Folder:
         raise EmptyFolder(f"{root} has neither site.yaml nor articles/{suggestion}")
     inputs: dict[str, Path] = {}
     ignored: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        if not path.is_file():
-            continue
-        key = path.relative_to(root).as_posix()
-        if never_uploaded(path.relative_to(root)):
+    for key in sorted(_files(root)):
+        if never_uploaded(PurePosixPath(key)):
             ignored[key] = "hidden files and editor leftovers are not uploaded"
         elif urls.is_input_key(key):
-            inputs[key] = path
+            inputs[key] = root / key
         else:
             ignored[key] = "the pipeline reads only site.yaml, articles/ and media/"
-    return Folder(root, dict(sorted(inputs.items())), ignored)
+    return Folder(root, inputs, ignored)
+
+
+def _files(root: Path, prefix: str = "") -> Iterator[str]:
+    """The relative path of every file under `root` (links to files included; linked folders are not entered,
+    as `Path.rglob` does not enter them), with strings rather than Path objects: a large archive has
+    thousands."""
+    try:
+        entries = list(os.scandir(root))
+    except (PermissionError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _files(Path(entry.path), prefix + entry.name + "/")
+        elif entry.is_file():
+            yield prefix + entry.name
 
 
 def content_root(start: Path) -> Path | None:
@@ -298,6 +310,10 @@ class Workers:
         self._starting = threading.Thread(target=start_all, name="pressroom-workers", daemon=True)
         self._starting.start()
 
+    def starting(self) -> bool:
+        """Whether the processes are still being started: a task submitted now waits until they all are."""
+        return self._starting is not None and self._starting.is_alive()
+
     def close(self) -> None:
         if self._starting is not None:
             self._starting.join()
@@ -335,6 +351,8 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
     pool = pool or Workers(workers)
     chunks = deque(jobs[i : i + CHUNK] for i in range(0, total, CHUNK))
     try:
+        while chunks and pool.starting():
+            take(_read_chunk(chunks.pop()))  # a submit would wait for every process to start: read here meanwhile
         executor = pool.pool()
         if executor is None:
             raise BrokenProcessPool("no worker processes")
