@@ -45,7 +45,7 @@ for name in sorted(os.listdir(root)):
         # in place of the sources: name.pyc where name.py was
         ok &= (compileall.compile_dir(path, quiet=1, legacy=True) if os.path.isdir(path)
                else compileall.compile_file(path, quiet=1, legacy=True))
-# the default theme's templates compiled for this Python too (pressroom.render.CompiledTemplates)
+# the default theme's templates compiled for this Python too (pressroom.render.compiled_templates)
 sys.path.insert(0, root)
 from pressroom.render import write_template_bytecode
 ok &= bool(write_template_bytecode())

@@ -318,18 +318,18 @@ def test_templates_compiled_ahead_render_the_same_bytes_and_stale_ones_are_compi
     def page(theme: render.Theme) -> bytes:
         return render.not_found_page(theme, SITE).body
 
-    fresh = page(render.Theme(bytecode=render.CompiledTemplates(tmp_path / "none")))
+    fresh = page(render.Theme(bytecode=render.compiled_templates(tmp_path / "none")))
     # then: a theme reading them renders what a theme compiling from the sources renders
-    assert page(render.Theme(bytecode=render.CompiledTemplates(compiled))) == fresh
+    assert page(render.Theme(bytecode=render.compiled_templates(compiled))) == fresh
 
     # and: an override of the same name is compiled from its own source, not taken from the folder
     override = tmp_path / "theme" / "templates"
     override.mkdir(parents=True)
     (override / "404.html").write_text("<p>{{ site.name }} has no such page</p>\n", encoding="utf-8")
-    overridden = render.Theme(tmp_path / "theme", bytecode=render.CompiledTemplates(compiled))
+    overridden = render.Theme(tmp_path / "theme", bytecode=render.compiled_templates(compiled))
     assert page(overridden) == b"<p>Harbour Town Gazette has no such page</p>\n"
 
     # and: a damaged file is compiled afresh rather than trusted
     for path in compiled.glob("*.jbc"):
         path.write_bytes(path.read_bytes()[:40])
-    assert page(render.Theme(bytecode=render.CompiledTemplates(compiled))) == fresh
+    assert page(render.Theme(bytecode=render.compiled_templates(compiled))) == fresh

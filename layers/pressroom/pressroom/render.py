@@ -6,16 +6,16 @@ import gettext
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
 
 from pressroom import i18n, urls
@@ -30,12 +30,17 @@ if TYPE_CHECKING:
 DEFAULT_THEME = Path(__file__).parent / "theme"
 # the default theme's templates compiled ahead of time (by the layer build, for the runtime's Python)
 TEMPLATE_BYTECODE = DEFAULT_THEME / "bytecode"
-_TEMPLATE_OPTIONS: dict[str, Any] = {
-    "autoescape": True, "undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True,
-    "keep_trailing_newline": True, "extensions": ["jinja2.ext.i18n"],
-}
 RECENT_COUNT = 5
 FEED_COUNT = 20
+
+
+@lru_cache(maxsize=1)
+def _template_options() -> dict[str, Any]:
+    import jinja2
+
+    return {"autoescape": True, "undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True,
+            "keep_trailing_newline": True, "extensions": ["jinja2.ext.i18n"]}
+
 
 HTML = "text/html; charset=utf-8"
 
@@ -58,44 +63,53 @@ class Page:
         return hashlib.sha256(self.body).hexdigest()
 
 
-class CompiledTemplates(jinja2.BytecodeCache):
+def compiled_templates(folder: Path, *, write: bool = False) -> Any:
     """Templates compiled ahead of time, read from a folder (never written at run time: Lambda's /opt is
-    read-only).
+    read-only): a Jinja bytecode cache.
 
     A fresh interpreter spends about 8 ms compiling each template it renders, on every cold start. The layer
     build compiles the default theme's once (`write_template_bytecode`). Jinja checks what it reads against the
     checksum of the template's source and the Python version, so an override of the same name, an edited
     template or another interpreter compiles from the source, as without this folder."""
+    return _compiled_templates_type()(folder, write=write)
 
-    _SIGNATURE = hashlib.sha256(f"{jinja2.__version__} {sorted(_TEMPLATE_OPTIONS.items())!r} newstyle".encode()
-                                ).hexdigest()[:16]
 
-    def __init__(self, folder: Path, *, write: bool = False) -> None:
-        self.folder = folder
-        self.write = write
+@lru_cache(maxsize=1)
+def _compiled_templates_type() -> type:
+    import jinja2  # with the first environment: what reads no template (a check, a media upload) never loads Jinja
 
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        return hashlib.sha256(f"{self._SIGNATURE}|{name}".encode()).hexdigest()[:32]
+    signature = hashlib.sha256(f"{jinja2.__version__} {sorted(_template_options().items())!r} newstyle".encode()
+                               ).hexdigest()[:16]
 
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            data = (self.folder / f"{bucket.key}.jbc").read_bytes()
-        except OSError:
-            return
-        try:
-            bucket.bytecode_from_string(data)
-        except Exception:  # noqa: BLE001 - a damaged file is compiled afresh, never trusted
-            bucket.reset()
+    class CompiledTemplates(jinja2.BytecodeCache):
+        def __init__(self, folder: Path, *, write: bool = False) -> None:
+            self.folder = folder
+            self.write = write
 
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if self.write:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / f"{bucket.key}.jbc").write_bytes(bucket.bytecode_to_string())
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return hashlib.sha256(f"{signature}|{name}".encode()).hexdigest()[:32]
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                data = (self.folder / f"{bucket.key}.jbc").read_bytes()
+            except OSError:
+                return
+            try:
+                bucket.bytecode_from_string(data)
+            except Exception:  # noqa: BLE001 - a damaged file is compiled afresh, never trusted
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if self.write:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / f"{bucket.key}.jbc").write_bytes(bucket.bytecode_to_string())
+
+    return CompiledTemplates
 
 
 def write_template_bytecode(folder: Path = TEMPLATE_BYTECODE) -> list[str]:
     """Compile the default theme's templates into `folder`, for this interpreter; returns their names."""
-    theme = Theme(bytecode=CompiledTemplates(folder, write=True))
+    theme = Theme(bytecode=compiled_templates(folder, write=True))
     names = [n for n in theme.env.list_templates() if n.endswith(".html")]
     for name in names:
         theme.env.get_template(name)
@@ -103,23 +117,45 @@ def write_template_bytecode(folder: Path = TEMPLATE_BYTECODE) -> list[str]:
 
 
 class Theme:
-    """A Jinja2 environment over a theme folder (user overrides first, then the default theme)."""
+    """A theme folder (user overrides first, then the default theme): its assets, and a Jinja2 environment
+    over its templates."""
 
-    def __init__(self, folder: Path | None = None, *, bytecode: jinja2.BytecodeCache | None = None) -> None:
+    def __init__(self, folder: Path | None = None, *, bytecode: Any = None) -> None:
         folders = [folder, DEFAULT_THEME] if folder and folder != DEFAULT_THEME else [DEFAULT_THEME]
         self.folders = tuple(f for f in folders if f)
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(f / "templates") for f in self.folders]),
-            bytecode_cache=bytecode or CompiledTemplates(TEMPLATE_BYTECODE), **_TEMPLATE_OPTIONS)
         self.assets = self._fingerprint([f / "static" for f in self.folders])
+        self._bytecode = bytecode
+        self._env: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def env(self) -> Any:
+        """The Jinja environment, made when a first page is rendered (Jinja is imported then)."""
+        if self._env is None:
+            with self._lock:
+                if self._env is None:
+                    self._env = self._environment()
+        return self._env
+
+    def _environment(self) -> Any:
+        import jinja2
+
+        def given_context(method: Any) -> Any:  # a bound method takes no attribute: a partial does
+            return jinja2.pass_context(partial(method, self))
+
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(f / "templates") for f in self.folders]),
+            bytecode_cache=self._bytecode or compiled_templates(TEMPLATE_BYTECODE), **_template_options())
         # the interface strings and dates follow the language of the site being rendered (`site` in the context)
-        self.env.install_gettext_callables(self._gettext, self._ngettext, newstyle=True)  # type: ignore[attr-defined]
-        self.env.globals["asset"] = self.asset_url
-        self.env.globals["direction"] = i18n.direction
-        self.env.filters["human_date"] = self._human_date
-        self.env.filters["iso"] = iso
-        self.env.filters["jsonld"] = jsonld
-        self.env.filters["paragraphs"] = paragraphs
+        env.install_gettext_callables(given_context(Theme._gettext),  # type: ignore[attr-defined]
+                                      given_context(Theme._ngettext), newstyle=True)
+        env.globals["asset"] = self.asset_url
+        env.globals["direction"] = i18n.direction
+        env.filters["human_date"] = given_context(Theme._human_date)
+        env.filters["iso"] = iso
+        env.filters["jsonld"] = jsonld
+        env.filters["paragraphs"] = paragraphs
+        return env
 
     def translations(self, language: str) -> gettext.NullTranslations:
         return i18n.translations(self.folders, language)
@@ -127,16 +163,14 @@ class Theme:
     def has_catalog(self, language: str) -> bool:
         return i18n.has_catalog(self.folders, language)
 
-    @jinja2.pass_context
-    def _gettext(self, context: jinja2.runtime.Context, message: str) -> str:
+    # each is given the template's context (`jinja2.pass_context`, applied where the environment is made)
+    def _gettext(self, context: Any, message: str) -> str:
         return self.translations(context["site"].language).gettext(message)
 
-    @jinja2.pass_context
-    def _ngettext(self, context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    def _ngettext(self, context: Any, singular: str, plural: str, n: int) -> str:
         return self.translations(context["site"].language).ngettext(singular, plural, n)
 
-    @jinja2.pass_context
-    def _human_date(self, context: jinja2.runtime.Context, when: datetime) -> str:
+    def _human_date(self, context: Any, when: datetime) -> str:
         return human_date(when, context["site"].language)
 
     @staticmethod
