@@ -334,3 +334,26 @@ def test_the_build_workers_collect_garbage_as_seldom_as_the_command(tmp_path: Pa
         pool = workers.pool()
         assert pool is not None
         assert tuple(pool.submit(gc.get_threshold).result(timeout=60)) == pressroom.COLLECT_AFTER
+
+
+def test_a_site_is_written_alike_by_this_thread_and_by_the_writer_threads(tmp_path: Path, monkeypatch) -> None:
+    # given: a site of more files than the creations timed before choosing
+    from pressroom import render
+    from pressroom.publish import batch
+
+    site = batch.MemorySite()
+    for n in range(batch.TRIAL * 3):
+        site.put(render.Page(f"posts/story-{n}/index.html", f"<p>{n}</p>".encode(), render.HTML))
+    site.put(render.Page("index.html", b"home", render.HTML))
+
+    # when: written where creating is found fast, then where it is found slow
+    fast = site.write(tmp_path / "fast")
+    monkeypatch.setattr(batch, "SLOW_CREATE_S", 0.0)
+    slow = site.write(tmp_path / "slow")
+
+    # then: the same files with the same bytes
+    def tree(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert len(fast) == len(slow) == batch.TRIAL * 3 + 1
+    assert tree(tmp_path / "fast") == tree(tmp_path / "slow") == {k: site.body(k) for k in site.keys()}

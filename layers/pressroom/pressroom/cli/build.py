@@ -46,7 +46,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     from rich.console import Console
     from rich.table import Table
 
-    from pressroom.publish.batch import EmptyFolder, build_folder
+    from pressroom.publish.batch import EmptyFolder, build_folder, stale_files
     from pressroom.publish.status import ATTENTION, Status
 
     if out_dir.resolve() == content_dir.resolve() or content_dir.resolve() in out_dir.resolve().parents:
@@ -74,8 +74,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         sys.exit(EXIT_REJECTED)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = built.site_pages.write(out_dir)
-    kept = set(written)
-    stale = sorted(p for p in out_dir.resolve().rglob("*") if p not in kept and p.is_file())
+    stale = stale_files(out_dir, written)
     if stale and clean:
         for path in stale:
             path.unlink()

@@ -9,6 +9,7 @@ import os
 import posixpath
 import shutil
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -35,7 +36,9 @@ EDITOR_LEFTOVERS = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload",
 VIM_PROBE = "4913"  # vim writes and deletes a file of this name to test that a folder is writable
 IN_PROCESS_BELOW = 64  # smaller folders are parsed in this process: starting workers would cost more
 CHUNK = 64
-WRITERS = 8  # threads creating a built site's files
+WRITERS = 8  # threads creating a built site's files, on a file system slow to create them
+SLOW_CREATE_S = 0.0002  # a file or folder created slower than this: the file system waits on something
+TRIAL = 64  # creations timed before deciding
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -109,6 +112,13 @@ def _files(root: Path, prefix: str = "") -> Iterator[str]:
             yield from _files(Path(entry.path), prefix + entry.name + "/")
         elif entry.is_file():
             yield prefix + entry.name
+
+
+def stale_files(out: Path, written: Iterable[Path]) -> list[Path]:
+    """The files under `out` that are not among `written` (what a build into `out` did not write)."""
+    base = out.resolve()
+    kept = {os.fspath(path) for path in written}
+    return [base / relative for relative in sorted(_files(base)) if os.path.join(base, relative) not in kept]
 
 
 def content_root(start: Path) -> Path | None:
@@ -209,9 +219,11 @@ class MemorySite:
     def write(self, out: Path) -> list[Path]:
         """Every object as a file under `out`; a key that would leave `out` is not written.
 
-        Files are created by several threads at once: on many disks (virtual machines, network shares)
-        creating a folder or a file waits on the file system's journal for about a millisecond, and those
-        waits overlap when the creations do, as they do in a static generator that writes from all its cores."""
+        On some disks (virtual machines, network shares) creating a folder or a file waits on the file
+        system's journal for about a millisecond; those waits overlap when several threads create at once,
+        as a static generator writing from all its cores does. Where creating is fast (a local disk, a RAM
+        disk), threads only slow it down (three times, measured on a RAM disk), so the first creations are
+        timed in this thread and the rest go to threads only when they were slow."""
         base = out.resolve()
         targets: dict[str, str] = {}
         for key in self.keys():
@@ -221,9 +233,20 @@ class MemorySite:
             targets[key] = os.path.join(base, normal)
         # each folder made once, its parents first (makedirs makes the missing ones), then every file
         folders = sorted({os.path.dirname(target) for target in targets.values()}, key=len)
-        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            list(pool.map(partial(os.makedirs, exist_ok=True), folders))
-            list(pool.map(self._write_one, targets.keys(), targets.values()))
+        steps: list[Callable[[], Any]] = [partial(os.makedirs, folder, exist_ok=True) for folder in folders]
+        steps += [partial(self._write_one, key, target) for key, target in targets.items()]
+        started = time.perf_counter()
+        for step in steps[:TRIAL]:
+            step()
+        rest = steps[TRIAL:]
+        if rest and time.perf_counter() - started > SLOW_CREATE_S * TRIAL:
+            with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+                # the folders before the files: a file's folder is among the steps before it
+                for group in (rest[: max(len(folders) - TRIAL, 0)], rest[max(len(folders) - TRIAL, 0):]):
+                    list(pool.map(lambda step: step(), group))
+        else:
+            for step in rest:
+                step()
         return [Path(target) for target in targets.values()]
 
     def _write_one(self, key: str, target: str) -> None:
