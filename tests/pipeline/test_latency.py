@@ -93,6 +93,49 @@ def test_a_listings_pass_reads_what_is_stored_at_its_pages_with_the_index(stack:
     assert b"New story" in (stack.site_object("tags/rail/index.html") or b"")
 
 
+def test_a_listings_pass_looks_for_the_theme_assets_only_until_the_home_page_names_them(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pressroom.render import load_theme
+    from pressroom.storage import ASSETS_META, SiteBucket
+
+    assets = {asset.key for asset in load_theme().assets.values()}
+    read: list[str] = []
+    stored_metadata = SiteBucket.stored_metadata
+
+    def spied(self: SiteBucket, key: str) -> dict[str, str] | None:
+        read.append(key)
+        return stored_metadata(self, key)
+
+    monkeypatch.setattr(SiteBucket, "stored_metadata", spied)
+    s3 = stack.client("s3")
+
+    # given: a first post (its listings pass stores the assets, then a home page that names them)
+    stack.upload("articles/a.md", article("First", "2026-03-01", tags=["port"]))
+    assert s3.head_object(Bucket=stack.site_bucket, Key="index.html")["Metadata"].get(ASSETS_META)
+
+    # when: the next post's listings pass
+    read.clear()
+    with latency(0.0) as log:
+        stack.upload("articles/b.md", article("Second", "2026-03-02", tags=["port"]))
+
+    # then: the render function looked for the assets its page links to, the listings pass did not
+    assert sorted(k for k in read if k in assets) == sorted(assets)
+    (index,) = log.of("IndexFunction")
+    assert len([c for c in log.calls_of(index) if c.operation == "s3.HeadObject"]) == 12
+
+    # when: the assets are gone and the home page names none (a site from before), the next pass stores them
+    for key in assets:
+        s3.delete_object(Bucket=stack.site_bucket, Key=key)
+    home = s3.get_object(Bucket=stack.site_bucket, Key="index.html")
+    s3.put_object(Bucket=stack.site_bucket, Key="index.html", Body=home["Body"].read(), ContentType="text/html",
+                  Metadata={k: v for k, v in home["Metadata"].items() if k != ASSETS_META})
+    stack.delete("articles/b.md")
+
+    # then
+    assert all(stack.site_object(key) is not None for key in assets)
+    assert s3.head_object(Bucket=stack.site_bucket, Key="index.html")["Metadata"].get(ASSETS_META)
+
+
 def test_every_key_a_listings_pass_writes_or_deletes_was_read_with_the_index(stack: Stack,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # given: a month and a tag that lost their last post (their pages are deleted), and pages of every other

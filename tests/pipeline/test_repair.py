@@ -30,6 +30,12 @@ def _s3(stack: Stack) -> Any:
     return stack.client("s3")
 
 
+def _asset_key(name: str) -> str:
+    from pressroom.render import load_theme
+
+    return load_theme().assets[name].key
+
+
 DRIFT: dict[str, tuple[Callable[[Stack], None], str]] = {
     "a page deleted by hand": (
         lambda s: _s3(s).delete_object(Bucket=s.site_bucket, Key="posts/a/index.html"), "missing page"),
@@ -64,6 +70,8 @@ DRIFT: dict[str, tuple[Callable[[Stack], None], str]] = {
                                     Body=article("Lost", "2026-03-06")), "unpublished upload"),
     "a media file deleted by hand": (
         lambda s: _s3(s).delete_object(Bucket=s.site_bucket, Key="media/photo.png"), "media"),
+    "a theme asset deleted by hand": (
+        lambda s: _s3(s).delete_object(Bucket=s.site_bucket, Key=_asset_key("style.css")), "listing"),
     "a tombstone deleted by hand": (
         lambda s: _s3(s).delete_object(Bucket=s.site_bucket, Key="posts/d/index.html"), "missing page"),
 }

@@ -20,6 +20,8 @@ DIGEST_META = "content-sha256"
 REDIRECT_META = "location"
 TOMBSTONE_META, TOMBSTONE_STATUS = "status", "410"  # a deleted post's URL: the CDN answers 410 Gone
 VERSION_META = "listings-version"  # the listings version a listing page was rendered from
+# on the home page: the theme's assets it links to, all stored before it (their keys hold their content hash)
+ASSETS_META = "theme-assets"
 
 
 @dataclass(frozen=True)

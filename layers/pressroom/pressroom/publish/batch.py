@@ -608,7 +608,8 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
             if executor is not None else []
     except BrokenProcessPool:  # the workers died since the reading: every chunk is rendered here
         futures = []
-    listings = Listings(index, out, site, theme).pages(Affected.everything(index))
+    listing = Listings(index, out, site, theme)
+    listings = listing.pages(Affected.everything(index))
     for plan in published:  # key order: where two keys name one redirect, the later one writes last
         for redirect_key in plan.redirects:
             target = plan.post.url if plan.post else ""
@@ -628,4 +629,4 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
     for key in gone:
         out.delete(key)
     for page in pages:
-        out.put(page)
+        out.put(page, extra_metadata=listing.metadata_of(page))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from pressroom import render, urls
 from pressroom.model import Post
 from pressroom.site import Site
+from pressroom.storage import ASSETS_META
 from pressroom.urls import tag_slug as tag_slug_of
 
 if TYPE_CHECKING:
@@ -142,15 +144,26 @@ class Listings:
         reads = self._reads(affected)
         return self._compose(affected, self._all(reads))
 
+    def metadata_of(self, page: render.Page) -> dict[str, str] | None:
+        """What a listing page is stored with beside its content: the home page names the theme's assets.
+
+        An asset's key holds its content hash, so an asset once stored stays right: a pass that finds them
+        named on the stored home page does not look for them again (two requests fewer a publish)."""
+        return {ASSETS_META: self._assets_named()} if page.key == urls.HOME_KEY else None
+
+    def _assets_named(self) -> str:
+        named = ",".join(sorted(asset.key for asset in self.theme.assets.values()))
+        return hashlib.sha256(named.encode()).hexdigest()[:16]
+
     def keys(self, affected: Affected) -> list[str]:
-        """Every key a pass over these changes writes or deletes, known before the index is read: a month's
-        archive and sitemap part, a tag's pages, are written or deleted (or, for a tag, redirected) at the
-        same keys whatever the index holds."""
+        """Every key a pass over these changes writes or deletes but the theme's assets, known before the index
+        is read: a month's archive and sitemap part, a tag's pages, are written or deleted (or, for a tag,
+        redirected) at the same keys whatever the index holds."""
         if not affected.any_change:
             return []
         fixed = [urls.HOME_KEY, urls.RECENT_KEY, urls.ATOM_KEY, urls.RSS_KEY, urls.JSON_FEED_KEY,
                  urls.SITEMAP_INDEX_KEY, urls.ROBOTS_KEY, urls.NOT_FOUND_KEY]
-        return [*fixed, *(asset.key for asset in self.theme.assets.values()),
+        return [*fixed,
                 *(key for year, month in sorted(affected.months)
                   for key in (urls.month_archive_key(date(year, month, 1)), urls.sitemap_part_key(year, month))),
                 *(urls.tag_key(tag_slug) for tag_slug in sorted(affected.tags)),
@@ -258,13 +271,21 @@ class Listings:
             found = self._all([*reads, *(partial(bucket.stored_metadata, key) for key in keys)])
             stored = dict(zip(keys, found[len(reads):], strict=True))
             pages, gone = self._compose(affected, found[: len(reads)])
+            assets = list(self.theme.assets.values())
+            if (stored[urls.HOME_KEY] or {}).get(ASSETS_META) != self._assets_named():
+                # the stored home page does not name these assets: each is stored (when it is not) before it
+                changed += [a.key for a, done in zip(assets, self._all([partial(bucket.put, a) for a in assets]),
+                                                      strict=True) if done]
+            pages = [page for page in pages if page not in assets]
             # the writes of one pass are independent (distinct keys), so they go together; all have ended
             # before the version is read again
             written = self._all([
                 *(partial(bucket.delete_over, key, stored[key], version=version) if key in stored
                   else partial(bucket.delete, key, version=version) for key in gone),
-                *(partial(bucket.write_over, page, stored[page.key], version=version) if page.key in stored
-                  else partial(bucket.put, page, version=version) for page in pages)])
+                *(partial(bucket.write_over, page, stored[page.key], extra_metadata=self.metadata_of(page),
+                          version=version) if page.key in stored
+                  else partial(bucket.put, page, extra_metadata=self.metadata_of(page), version=version)
+                  for page in pages)])
             changed += [page.key for page, done in zip(pages, written[len(gone):], strict=True) if done]
             if index.listings_version() == version:
                 return sorted(set(changed))

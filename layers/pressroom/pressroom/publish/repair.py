@@ -289,7 +289,8 @@ class Reconciler:
         stale = []
         for page in pages:
             meta = self._head(page.key)
-            if meta is not None and meta.get(DIGEST_META) == self.svc.site_bucket.metadata_for(page)[DIGEST_META]:
+            expected = self.svc.site_bucket.metadata_for(page, listings.metadata_of(page))[DIGEST_META]
+            if meta is not None and meta.get(DIGEST_META) == expected:
                 continue
             stored = self.svc.site_bucket.get(page.key) if meta is not None else None
             # a page rewritten only when its own content changes keeps an older Recent Posts snapshot
@@ -301,6 +302,11 @@ class Reconciler:
         for key in stale:
             self._found(LISTING, key, "rebuild the listings")
         if not self.dry_run:
+            # a listings pass takes the theme's assets for stored once the home page names them: those are
+            # written here
+            for asset in self.publisher.theme.assets.values():
+                if asset.key in stale:
+                    self.svc.site_bucket.put(asset)
             listings.rebuild(affected)
 
     # --- reads and repairs -----------------------------------------------------------------------------
