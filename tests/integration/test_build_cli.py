@@ -357,3 +357,46 @@ def test_a_site_is_written_alike_by_this_thread_and_by_the_writer_threads(tmp_pa
 
     assert len(fast) == len(slow) == batch.TRIAL * 3 + 1
     assert tree(tmp_path / "fast") == tree(tmp_path / "slow") == {k: site.body(k) for k in site.keys()}
+
+
+def test_article_pages_written_as_they_are_rendered_make_the_same_folder(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pressroom.publish import batch
+
+    # given: a folder large enough for worker processes
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW + 10)
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+
+    # when: built with its article pages written out as they come, then the rest; and built in memory, then written
+    streamed = batch.build_folder(content, now=now, workers=2, out_dir=tmp_path / "streamed")
+    early = {p.relative_to(tmp_path / "streamed").as_posix() for p in (tmp_path / "streamed").rglob("*.html")}
+    written = streamed.site_pages.write(tmp_path / "streamed")
+    whole = batch.build_folder(content, now=now, workers=2)
+    whole.site_pages.write(tmp_path / "whole")
+
+    # then: the article pages were there before the final write, which names every file; both folders are alike
+    assert {k for k in early if k.startswith("posts/")} == {k for k in whole.site_pages.keys() if k.startswith("posts/")}
+    assert len(written) == len(whole.site_pages.keys())
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert tree(tmp_path / "streamed") == tree(tmp_path / "whole")
+
+
+def test_a_page_deleted_after_it_was_written_out_leaves_no_file(tmp_path: Path) -> None:
+    from pressroom import render
+    from pressroom.publish import batch
+
+    site = batch.MemorySite()
+    site.put(render.Page("posts/a/index.html", b"a", render.HTML))
+    site.put(render.Page("posts/b/index.html", b"b", render.HTML))
+    site.write(tmp_path, ["posts/a/index.html", "posts/b/index.html"])
+
+    site.delete("posts/a/index.html")
+    site.put(render.Page("posts/b/index.html", b"b, changed", render.HTML))
+    site.write(tmp_path)
+
+    assert not (tmp_path / "posts/a/index.html").exists()
+    assert (tmp_path / "posts/b/index.html").read_bytes() == b"b, changed"

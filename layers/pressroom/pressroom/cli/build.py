@@ -58,7 +58,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     try:
         with progress_bar(err) as progress:
             built = build_folder(content_dir, now=now, theme_dir=str(theme_dir) if theme_dir else None,
-                                 progress=progress)
+                                 progress=progress, out_dir=out_dir)
     except EmptyFolder as exc:
         raise click.UsageError(str(exc)) from None
     except jinja2.TemplateError as exc:

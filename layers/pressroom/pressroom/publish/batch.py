@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import multiprocessing
@@ -176,6 +177,7 @@ class MemorySite:
         self.files: dict[str, Path] = {}  # media: copied as they are, never held in memory
         self.content_types: dict[str, str] = {}
         self.metadata: dict[str, dict[str, str]] = {}  # user metadata beyond the digest (a redirect's target)
+        self._written: dict[str, tuple[str, bytes | Path]] = {}  # key -> the file it was written to, and what
 
     def put(self, page: render.Page, *, extra_metadata: dict[str, str] | None = None) -> bool:
         if page.redirect:
@@ -196,6 +198,10 @@ class MemorySite:
     def delete(self, key: str) -> None:
         for held in (self.pages, self.files, self.content_types, self.metadata):
             held.pop(key, None)  # type: ignore[attr-defined]
+        written = self._written.pop(key, None)
+        if written is not None:  # written out already: the file goes too
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(written[0])
 
     def keys(self) -> list[str]:
         return sorted(self.pages.keys() | self.files.keys())
@@ -216,8 +222,9 @@ class MemorySite:
                 return None
         return None
 
-    def write(self, out: Path) -> list[Path]:
-        """Every object as a file under `out`; a key that would leave `out` is not written.
+    def write(self, out: Path, keys: Iterable[str] | None = None) -> list[Path]:
+        """Every object (or those of `keys`) as a file under `out`; a key that would leave `out` is not written,
+        nor one written there already as it is now (a build writes its article pages as they come).
 
         On some disks (virtual machines, network shares) creating a folder or a file waits on the file
         system's journal for about a millisecond; those waits overlap when several threads create at once,
@@ -226,15 +233,16 @@ class MemorySite:
         timed in this thread and the rest go to threads only when they were slow."""
         base = out.resolve()
         targets: dict[str, str] = {}
-        for key in self.keys():
+        for key in self.keys() if keys is None else keys:
             normal = posixpath.normpath(key)
             if normal.startswith(("/", "../")) or normal in (".", ".."):
                 continue
             targets[key] = os.path.join(base, normal)
+        fresh = {key: target for key, target in targets.items() if self._written.get(key) != (target, self._held(key))}
         # each folder made once, its parents first (makedirs makes the missing ones), then every file
-        folders = sorted({os.path.dirname(target) for target in targets.values()}, key=len)
+        folders = sorted({os.path.dirname(target) for target in fresh.values()}, key=len)
         steps: list[Callable[[], Any]] = [partial(os.makedirs, folder, exist_ok=True) for folder in folders]
-        steps += [partial(self._write_one, key, target) for key, target in targets.items()]
+        steps += [partial(self._write_one, key, target) for key, target in fresh.items()]
         started = time.perf_counter()
         for step in steps[:TRIAL]:
             step()
@@ -249,12 +257,17 @@ class MemorySite:
                 step()
         return [Path(target) for target in targets.values()]
 
+    def _held(self, key: str) -> bytes | Path:
+        return self.pages[key] if key in self.pages else self.files[key]
+
     def _write_one(self, key: str, target: str) -> None:
-        if key in self.pages:
+        held = self._held(key)
+        if isinstance(held, bytes):
             with open(target, "wb") as handle:
-                handle.write(self.pages[key])
+                handle.write(held)
         else:
-            shutil.copyfile(self.files[key], target)
+            shutil.copyfile(held, target)
+        self._written[key] = (target, held)
 
 
 @dataclass
@@ -458,10 +471,12 @@ def plans_for(readings: dict[str, Reading], now: datetime) -> dict[str, Plan]:
 
 def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | None = None,
                  max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, render_pages: bool = True, workers: int | None = None,
-                 progress: Progress | None = None, site: Site | None = None) -> Build:
+                 progress: Progress | None = None, site: Site | None = None, out_dir: Path | None = None) -> Build:
     """Decide every file of a content folder as the pipeline would, and render the site unless only checking.
 
-    `site` replaces the folder's own settings (its site.yaml still gets its verdict).
+    `site` replaces the folder's own settings (its site.yaml still gets its verdict). With `out_dir`, the
+    article pages are written there as they are rendered, while the rest is (the build's `site_pages.write`
+    then writes what is left), unless site.yaml is refused.
     """
     now = now or datetime.now(UTC)
     with Workers(workers) as pool:
@@ -496,7 +511,8 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
                 if content_type and render_pages:
                     out.put_file(urls.media_site_key(key), folder.inputs[key], content_type)
         if render_pages:
-            _render(out, plans, site, theme_dir, progress, pool)
+            refused = settings is not None and settings.status == Status.REJECTED
+            _render(out, plans, site, theme_dir, progress, pool, out_dir=None if refused else out_dir)
     if settings is not None:
         digests[settings.key] = settings_digest
     return Build(folder, site, dict(sorted(verdicts.items())), out, plans, now, digests)
@@ -590,7 +606,7 @@ def _render_chunk(job: tuple[Site, str | None, list[Post], list[Article]]) -> li
 
 
 def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str | None,
-            progress: Progress | None, pool: Workers | None = None) -> None:
+            progress: Progress | None, pool: Workers | None = None, *, out_dir: Path | None = None) -> None:
     """Every page of the site into `out`: the article pages in the workers (when there are any) while this
     process renders the listings, each put in the order the pipeline writes them."""
     published = [p for p in plans.values() if p.status == Status.PUBLISHED and p.post and p.article]
@@ -622,6 +638,8 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
             pages = _render_chunk((site, theme_dir, recent, chunk))
         for page in pages:
             out.put(page)
+        if out_dir is not None:  # written while the workers render the next chunks
+            out.write(out_dir, [page.key for page in pages])
         done += len(pages)
         if progress:
             progress("rendering", done, len(articles))
