@@ -163,8 +163,9 @@ CALLS_BEFORE_THE_CORE = {
 # of the listings version around the listings' render; and a read of each listing page that goes away (the
 # rename empties a tag), as a newer render may have written it. A delete writes a tombstone (410 Gone) at each
 # of its URLs where it deleted the object: a write for a delete, the site settings the tombstone page is
-# rendered with, a read of who is published at each post URL among them, and a table item per tombstone (the
-# anti-entropy pass finds a missing one by key range). Races add reads, never writes: a read after each write
+# rendered with, a read of who is published at each post URL among them (and, in the same round trip, of the
+# articles whose alias waits for that URL: they redirect there once it is free), and a table item per tombstone
+# (the anti-entropy pass finds a missing one by key range). Races add reads, never writes: a read after each write
 # at another post's URL (a tombstone or a retired page: did a post take it meanwhile?), and after any change,
 # one read of the key's state (did another key's change overtake it?). A tag left with no posts (the rename
 # empties one) costs one read of its name: did its URL move under new slug rules? The listings read every tag's
@@ -174,7 +175,7 @@ CALLS_ADDED_FOR_CONVERGENCE = {
     "publish": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 2},
     "rename": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 3, "s3.HeadObject": 2, "dynamodb.Query": 2},
     "delete": {"dynamodb.UpdateItem": 1, "dynamodb.GetItem": 8, "s3.PutObject": 3, "s3.HeadObject": 1,
-               "dynamodb.PutItem": 3},
+               "dynamodb.PutItem": 3, "dynamodb.Query": 2},
 }
 
 

@@ -10,7 +10,8 @@ One table, keys `pk`/`sk`, every query by key (never a scan):
   SLUG#<slug>       / <content key> every upload claiming a slug; the key that sorts first owns it
   STORY#<id>        / <content key> every upload with this `id:`; `gone` lists the URLs of one deleted since
   ALIAS#<site key>  / <content key> every upload keeping a redirect at an article page's URL (an alias or an
-                                    old slug): each is published again when a post takes that URL
+                                    old slug), or waiting to while a post is there: each is published again
+                                    when a post takes that URL or is deleted from it
   TOMBSTONE         / <site key>    a deleted post's URL that answers 410, with the key that left it
   REPAIR            / CURSOR or RUN#<request>   where the anti-entropy pass goes on; a requested run's result
   LISTINGS          / VERSION       grows with every change of a post or of the settings (listings compare it);
@@ -81,6 +82,8 @@ class SourceState:
     scheduled_for: str = ""
     redirects: list[str] = field(default_factory=list)  # site keys of redirect objects this upload owns
     tombstones: list[str] = field(default_factory=list)  # site keys that answer 410 since this upload was deleted
+    # article page keys its aliases name where another post is online: it redirects there once that post goes
+    waiting: list[str] = field(default_factory=list)
     story: str = ""  # the `id:` it publishes under (its STORY# claim)
     # what the last change retired ("pages", "redirects": site keys; "slugs": claims), kept with the state so
     # that carrying the change out again after a failure does the same thing
@@ -92,6 +95,11 @@ class SourceState:
     # release): a delivery that read an older revision cannot commit over what happened since
     revision: int = 0
     exists: bool = False
+
+    @property
+    def claimed(self) -> list[str]:
+        """The site keys its ALIAS# claims name (those of them that are article page keys)."""
+        return [*self.redirects, *self.waiting]
 
     @property
     def pending(self) -> dict[str, list[str]]:
@@ -109,7 +117,7 @@ class SourceState:
             "version_id": self.version_id, "etag": self.etag, "errors": self.errors, "winner": self.winner,
             "scheduled_for": self.scheduled_for, "redirects": self.redirects, "retire": self.retire or None,
             "applied": self.applied or None, "tombstones": self.tombstones or None, "story": self.story or None,
-            "revision": self.revision or None,
+            "revision": self.revision or None, "waiting": self.waiting or None,
         }
 
 
@@ -187,7 +195,8 @@ class PostsIndex:
             scheduled_for=str(data.get("scheduled_for", "")), redirects=[str(r) for r in data.get("redirects", [])],
             retire={str(k): [str(v) for v in vs] for k, vs in (data.get("retire") or {}).items()},
             applied=str(data.get("applied", "")), tombstones=[str(t) for t in data.get("tombstones", [])],
-            story=str(data.get("story", "")), revision=int(data.get("revision", 0) or 0), exists=True,
+            story=str(data.get("story", "")), revision=int(data.get("revision", 0) or 0),
+            waiting=[str(w) for w in data.get("waiting", [])], exists=True,
         )
 
     def post(self, slug: str) -> Post | None:
@@ -303,9 +312,9 @@ class PostsIndex:
 
     def commit(self, state: SourceState, *, expected_sequencer: str | None, old: Post | None = None,
                new: Post | None = None, expected_revision: int | None = None,
-               redirects_before: Iterable[str] = ()) -> bool:
+               claimed_before: Iterable[str] = ()) -> bool:
         """One transaction: the source's state, and the post moving from `old` to `new` (either may be None),
-        with the claims on article URLs its redirects gain or lose since the state read (`redirects_before`).
+        with the claims on article URLs it gains or loses since the state read (`claimed_before`).
 
         The condition on the stored sequencer makes a stale or concurrent older event fail instead of
         overwriting what a newer one wrote; with `expected_revision`, so does any commit made since the state
@@ -325,7 +334,7 @@ class PostsIndex:
                 {":seq": expected_sequencer, **({":rev": expected_revision} if expected_revision else {})})
         ops.append(src)
         ops += self._post_ops(old, new)
-        ops += self._redirect_claim_ops(state.key, redirects_before, state.redirects)
+        ops += self._redirect_claim_ops(state.key, claimed_before, state.claimed)
         if len(ops) > MAX_TRANSACTION_ITEMS:
             raise ValueError("too many index changes for one transaction")
         try:

@@ -98,7 +98,7 @@ def _write(stack: Stack, built: Build, inputs: list[Any], versions: dict[str, tu
         items.append(state.values())
         if plan.status in (Status.PUBLISHED, Status.HELD) and plan.state.slug:
             items.append({"pk": f"SLUG#{plan.state.slug}", "sk": key})
-        items += redirect_claims(key, plan.state.redirects)
+        items += redirect_claims(key, plan.state.claimed)
         if plan.story_claim:
             items.append({"pk": f"STORY#{plan.story_claim}", "sk": key})
         if plan.status == Status.PUBLISHED and plan.post is not None:

@@ -282,11 +282,13 @@ def _published(known: Known, article: Article) -> Plan:
     warnings = _url_moves(known, article)
     if own and own.slug != article.slug:
         wanted.add(urls.post_key(own.slug))
+    waiting: set[str] = set()  # aliases at another post's URL: redirected once that post is gone
     for alias in article.aliases:
         alias_key = urls.url_to_key(alias)
         if alias_key == page_key:
             continue  # its own URL
         if alias_key in known.taken:
+            waiting.add(alias_key)
             warnings.append(Problem(f"alias {alias} is the URL of another article, so it does not redirect here",
                                     field="aliases", hint="remove it, or point it at an address no article uses",
                                     severity=WARNING))
@@ -295,7 +297,7 @@ def _published(known: Known, article: Article) -> Plan:
     new = SourceState(state.key, sequencer=known.sequencer, status=Status.PUBLISHED.value, slug=article.slug,
                       first_published=state.first_published or _iso(article.date), version_id=reading.version_id,
                       etag=reading.etag, redirects=sorted(wanted), story=article.story_id,
-                      errors=[p.as_dict() for p in warnings if p.field == "slug"])
+                      errors=[p.as_dict() for p in warnings if p.field == "slug"], waiting=sorted(waiting))
     displace = known.occupant if known.occupant and known.occupant.source_key != state.key else None
     return Plan(
         state.key, Status.PUBLISHED, new, own, post, article=article, redirects=tuple(sorted(wanted)),

@@ -283,7 +283,7 @@ class Publisher:
         plan.state.revision = read + 1
         if not svc.index.commit(plan.state, expected_sequencer=expected, old=plan.old_post, new=plan.post,
                                 expected_revision=read if expected is not None else None,
-                                redirects_before=before.redirects):
+                                claimed_before=before.claimed):
             return Outcome(key, CONFLICT)
         if plan.status == Status.HELD and svc.index.claimants(plan.state.slug, 1)[:1] != [plan.state.winner]:
             # the owner it is held behind released the slug after it was read: decide again
@@ -388,12 +388,18 @@ class Publisher:
         site = self.svc.site()
         for key in keys:
             slug = urls.slug_of_post_key(key)
-            post = self.svc.index.post(slug) if slug is not None else None
+            # the post there, and the articles whose alias waits for the URL, read together
+            post, claimants = run_all([partial(self.svc.index.post, slug), partial(
+                self.svc.index.redirect_claimants, key)]) if slug is not None else (None, [])
             if post is None or post.source_key == owner:
                 self.svc.site_bucket.put(render.tombstone_page(self.theme, site, key),
                                          extra_metadata={TOMBSTONE_META: TOMBSTONE_STATUS})
                 self.svc.index.keep_tombstone(key, owner)
                 self._hand_back(key, owner)
+                for other in sorted(set(claimants) - {owner}):
+                    # its alias was kept waiting behind this post: it redirects there now
+                    logger.info("URL given back to an alias", extra={"key": other, "url": key, "by": owner})
+                    self.article(ObjectEvent(other, "publish"))
 
     def _stories(self, plan: Plan) -> None:
         """Keep the key's `id:` claim; when its post was deleted, hand its URLs to the story's other uploads."""
@@ -435,7 +441,7 @@ class Publisher:
         plan.state.revision = held.revision + 1
         if not index.commit(plan.state, expected_sequencer=held.sequencer if held.exists else None, old=occupant,
                             new=None, expected_revision=held.revision if held.exists else None,
-                            redirects_before=held.redirects):
+                            claimed_before=held.claimed):
             # it changed since it was read (edited, deleted, displaced already): the report just written may
             # not be its own any more, so it decides again from what it is now
             self.article(ObjectEvent(held.key, "publish"))
