@@ -74,6 +74,14 @@ def _no_page(slug: str) -> Callable[[Stack], None]:
     return check
 
 
+def _redirects(key: str, target: str) -> Callable[[Stack], None]:
+    def check(stack: Stack) -> None:
+        head = stack.client("s3").head_object(Bucket=stack.site_bucket, Key=key)
+        assert head.get("Metadata", {}).get("location") == target, head.get("Metadata")
+
+    return check
+
+
 def _both(*checks: Callable[[Stack], None]) -> Callable[[Stack], None]:
     def check(stack: Stack) -> None:
         for one in checks:
@@ -144,6 +152,15 @@ SCENARIOS: dict[str, Scenario] = {
                  ("articles/2026/fire-final.md", article("Harbour fire: the full story", "2026-03-02",
                                                          id="fire-2026"))),
         check=_published("articles/2026/fire-final.md", "fire-final", "Harbour fire: the full story"),
+    ),
+    # 7. an alias waits behind another article's post; the post is deleted while the alias's article is edited:
+    # the URL redirects to the edited article
+    "alias given back while its article is edited": Scenario(
+        setup=_upload_all(("articles/c.md", article("Taker", "2026-03-04", slug="same")),
+                          ("articles/a.md", article("A", "2026-03-05", aliases=["/posts/same/"]))),
+        changes=(("articles/c.md", None), ("articles/a.md", article("A, edited", "2026-03-06",
+                                                                    aliases=["/posts/same/"]))),
+        check=_both(_redirects("posts/same/index.html", "/posts/a/"), _published("articles/a.md", "a", "A, edited")),
     ),
 }
 
