@@ -162,6 +162,14 @@ SCENARIOS: dict[str, Scenario] = {
                                                                     aliases=["/posts/same/"]))),
         check=_both(_redirects("posts/same/index.html", "/posts/a/"), _published("articles/a.md", "a", "A, edited")),
     ),
+    # 7b. an article naming a URL as its alias and an article published at that URL arrive at once: the post
+    # keeps its URL whichever write comes last, and the alias's article ends told, as in either serial order
+    "alias and post at one URL at once": Scenario(
+        setup=_upload_all(("articles/x.md", article("X", "2026-03-01"))),
+        changes=(("articles/a.md", article("A", "2026-03-05", aliases=["/posts/same/"])),
+                 ("articles/c.md", article("Taker", "2026-03-06", slug="same"))),
+        check=_published("articles/c.md", "same", "Taker"),
+    ),
 }
 
 

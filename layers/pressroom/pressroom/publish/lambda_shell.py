@@ -288,7 +288,7 @@ class Publisher:
         if plan.status == Status.HELD and svc.index.claimants(plan.state.slug, 1)[:1] != [plan.state.winner]:
             # the owner it is held behind released the slug after it was read: decide again
             return Outcome(key, CONFLICT)
-        page_key = ""
+        page_key, lost = "", False
         # what does not depend on the page goes with it: the report and the schedule
         effects: list[Callable[[], Any]] = [partial(self._report, plan)]
         if plan.unschedule or plan.schedule is not None:
@@ -311,7 +311,9 @@ class Publisher:
             for redirect_key in plan.redirects:
                 svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url),
                                     extra_metadata={REDIRECT_META: plan.post.url})
-                self._hand_back(redirect_key, key)
+                # a post published at that URL since the decision: this key decides again (below), as it
+                # would had the post been there first (its alias then waits, and its report says so)
+                lost = self._hand_back(redirect_key, key) or lost
         self._retire_pages(plan.retire_pages, key, except_key=page_key)
         self._drop_redirects(plan.retire_redirects, except_key=page_key)
         self._write_tombstones(plan.tombstones, key)
@@ -319,7 +321,7 @@ class Publisher:
         for slug in plan.release:
             self._release(slug, key)
         run_all(effects)
-        self._marked[key] = svc.index.mark_applied(key, plan.state.sequencer)
+        self._marked[key] = None if lost else svc.index.mark_applied(key, plan.state.sequencer)
         self._tell(plan)
         return plan.outcome()
 
@@ -355,9 +357,9 @@ class Publisher:
                 self.svc.site_bucket.delete(key)
                 self._hand_back(key, owner)
 
-    def _hand_back(self, key: str, owner: str) -> None:
+    def _hand_back(self, key: str, owner: str) -> bool:
         """After `owner` wrote or deleted something at a post's URL other than its own page: if another key
-        published there since the check before the write, that key's page is written again.
+        published there since the check before the write, that key's page is written again (and True).
 
         A post commits before it writes its page. So either its page write comes after this write (and wins),
         or its commit came before this read, which then finds it: the last word is always the post's."""
@@ -366,6 +368,8 @@ class Publisher:
         if post is not None and post.source_key != owner:
             logger.info("URL taken back by its post", extra={"key": post.source_key, "url": post.url, "by": owner})
             self.article(ObjectEvent(post.source_key, "publish"))
+            return True
+        return False
 
     def _redirect_claimants_told(self, page_key: str, target: str, key: str) -> None:
         """A post took its URL from a redirect (an alias or an old slug): every other article that keeps a
