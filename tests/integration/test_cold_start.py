@@ -17,6 +17,8 @@ PARSER = {"ctypes", "nh3", "yaml"}  # ctypes loads cmark-gfm, the Markdown rende
 TEMPLATES = {"jinja2"}
 TRACING = {"aws_xray_sdk"}
 ARTICLE_PATH = {"pressroom.content", "pressroom.publish.core", "pressroom.publish.lambda_shell"}
+# the sanitizer, the YAML reader and the S3 event parser: a listings rebuild reads stored settings and stream records
+UPLOAD_PATH = {"pressroom.markup", "pressroom.yamlsafe", "pressroom.events"}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,7 @@ def test_the_index_function_loads_no_article_parser(server_stack: Stack) -> None
     assert b"Listed" in (server_stack.site_object("index.html") or b"")
     assert not _top_level(run.modules) & (PARSER | TRACING)
     assert not set(run.modules) & ARTICLE_PATH  # nor the article's model and decisions
+    assert not set(run.modules) & UPLOAD_PATH
 
 
 def test_a_media_upload_loads_neither_the_parser_nor_jinja(server_stack: Stack) -> None:

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pressroom import markup
+from pressroom import text as text_module
 
 
 @pytest.mark.parametrize("url", [
@@ -83,7 +84,7 @@ def test_clean_text_removes_characters_no_document_may_hold() -> None:
     text = "a\x00b\x07c\x1bd\x85e\ud800f\ufffeg\U0010ffffh\tI\nJ"
 
     # then
-    assert markup.clean_text(text) == "abcdefgh\tI\nJ"
+    assert text_module.clean_text(text) == "abcdefgh\tI\nJ"
 
 
 def test_plain_text_is_the_visible_words_of_a_fragment() -> None:
@@ -92,7 +93,7 @@ def test_plain_text_is_the_visible_words_of_a_fragment() -> None:
 
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
 def test_the_ascii_fast_path_removes_what_the_full_rule_removes(text: str) -> None:
-    assert markup._STRAY_ASCII.sub("", text) == markup._STRAY.sub("", text)
+    assert text_module._STRAY_ASCII.sub("", text) == text_module._STRAY.sub("", text)
 
 
 _PIECES = st.sampled_from([

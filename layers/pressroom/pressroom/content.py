@@ -17,8 +17,8 @@ from typing import Any
 
 from pressroom import i18n, markup, urls, yamlsafe
 from pressroom.errors import Problem, Rejected, reject
-from pressroom.markup import clean_text
 from pressroom.site import Site
+from pressroom.text import clean_text
 from pressroom.urls import is_valid_slug, slug_from_filename, slugify, tag_slug
 
 FORMATS = (".md", ".txt", ".json", ".html")

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from pressroom import cdn
 from pressroom import config as config_module
 from pressroom.config import Config
-from pressroom.events import parse_body
 from pressroom.publish.services import Services
 
 if TYPE_CHECKING:
@@ -81,6 +80,8 @@ def render_record(body: str, metrics: Any = None, *, receive_count: int = 1, mes
     `remaining_ms` is the invocation's time left: a task too close to the timeout fails alone (OutOfTime)
     rather than letting the timeout fail the whole batch.
     """
+    from pressroom.events import parse_body
+
     event = parse_body(body)
     if event is None:
         return None

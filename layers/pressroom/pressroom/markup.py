@@ -38,9 +38,6 @@ _DATETIME_OK = re.compile(
     r"\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?"
     r"|\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?"
 )
-# C0 and C1 controls (except tab and newline), surrogates and noncharacters: never text in HTML or XML.
-_NONCHARACTERS = "".join(chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(17))
-_STRAY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + re.escape(_NONCHARACTERS) + "]")
 _NUMBER = {"width": (1, 10000), "height": (1, 10000), "colspan": (1, 1000), "rowspan": (0, 65534),
            "start": (-(10**9), 10**9)}
 
@@ -68,15 +65,6 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
             return None
         return "/" + value if value.startswith("media/") else value
     return value
-
-
-_STRAY_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    """Text without characters that are never valid in HTML or XML (controls, surrogates, noncharacters)."""
-    # the full class spans every plane and costs ten times more per character: most articles are ASCII
-    return _STRAY_ASCII.sub("", text) if text.isascii() else _STRAY.sub("", text)
 
 
 def sanitize(html: str) -> str:

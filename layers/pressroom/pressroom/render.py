@@ -20,9 +20,9 @@ from markupsafe import Markup
 
 from pressroom import i18n, urls
 from pressroom.errors import WARNING, Problem
-from pressroom.markup import clean_text
 from pressroom.model import Post
 from pressroom.site import Site
+from pressroom.text import clean_text
 
 if TYPE_CHECKING:
     from pressroom.content import Article

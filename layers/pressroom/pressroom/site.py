@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from pressroom import markup, yamlsafe
 from pressroom.errors import Problem, Rejected
+from pressroom.text import clean_text
 from pressroom.urls import CONTENT_SITE_SETTINGS
 
 SLUG_MODES = ("ascii", "unicode")
@@ -49,6 +49,8 @@ def parse_site(data: bytes | None, key: str = CONTENT_SITE_SETTINGS) -> Site:
     """
     if data is None:
         return Site()
+    from pressroom import yamlsafe  # parsing only: reading stored settings needs no YAML
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -90,7 +92,7 @@ def parse_site(data: bytes | None, key: str = CONTENT_SITE_SETTINGS) -> Site:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             problem(name, f"{name} must be text", "write it as plain text")
             continue
-        text_value = markup.clean_text(str(value)).strip()
+        text_value = clean_text(str(value)).strip()
         if name != "about":
             text_value = " ".join(text_value.split())
         if len(text_value) > MAX_TEXT.get(name, 100):
@@ -122,8 +124,10 @@ def _check_values(values: dict[str, Any], problem: Callable[[str, str, str], Non
     if "language" in values and not _LANGUAGE.fullmatch(values["language"]):
         problem("language", f"{values['language']!r} is not a language tag", "write e.g. en, pt or en-GB")
     if values.get("logo"):
+        from pressroom.markup import is_safe_url
+
         logo = values["logo"]
-        if any(ch in logo for ch in ' "<>\\`') or not markup.is_safe_url(logo) or logo.lower().startswith("mailto:"):
+        if any(ch in logo for ch in ' "<>\\`') or not is_safe_url(logo) or logo.lower().startswith("mailto:"):
             problem("logo", f"{logo!r} is not a usable image address",
                     "upload the logo to media/ and write logo: /media/logo.png")
         elif not re.match(r"(?i)(https?:)?/", logo):
