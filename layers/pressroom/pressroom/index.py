@@ -12,7 +12,8 @@ One table, keys `pk`/`sk`, every query by key (never a scan):
   ALIAS#<site key>  / <content key> every upload keeping a redirect at an article page's URL (an alias or an
                                     old slug), or waiting to while a post is there: each is published again
                                     when a post takes that URL or is deleted from it
-  TOMBSTONE         / <site key>    a deleted post's URL that answers 410, with the key that left it
+  TOMBSTONE         / <site key>    a deleted post's URL that answers 410, with the key that left it (dropped
+                                    when a post takes the URL)
   REPAIR            / CURSOR or RUN#<request>   where the anti-entropy pass goes on; a requested run's result
   LISTINGS          / VERSION       grows with every change of a post or of the settings (listings compare it);
                                     keeps a copy of the settings, read with it in one request
@@ -384,6 +385,10 @@ class PostsIndex:
         if old and (not new or old.slug != new.slug):
             ops.append({"Delete": {"TableName": self.table, "Key": to_item({"pk": f"POST#{old.slug}", "sk": "POST"}),
                                    **_stored_as(old)}})
+        if new and (not old or old.slug != new.slug):
+            # a post taking a URL: no tombstone is kept there any more (whenever a deleted post's left it)
+            ops.append({"Delete": {"TableName": self.table,
+                                   "Key": to_item({"pk": "TOMBSTONE", "sk": urls.post_key(new.slug)})}})
         if new:
             put: dict[str, Any] = {"TableName": self.table, "Item": to_item(post_item(new))}
             put.update(_stored_as(old) if old and old.slug == new.slug else
@@ -429,6 +434,10 @@ class PostsIndex:
     def keep_tombstone(self, site_key: str, owner: str) -> None:
         """Record that a deleted post's URL answers 410 (the anti-entropy pass finds it missing by key range)."""
         self.db.put_item(TableName=self.table, Item=to_item({"pk": "TOMBSTONE", "sk": site_key, "owner": owner}))
+
+    def drop_tombstone(self, site_key: str) -> None:
+        """Forget a tombstone: a post took its URL."""
+        self.db.delete_item(TableName=self.table, Key=to_item({"pk": "TOMBSTONE", "sk": site_key}))
 
     def tombstones_between(self, after: str, upto: str) -> list[tuple[str, str]]:
         """(site key, owner) of the tombstones after `after`, up to `upto` ("": to the end)."""

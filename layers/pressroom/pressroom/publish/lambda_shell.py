@@ -399,7 +399,9 @@ class Publisher:
                 self.svc.site_bucket.put(render.tombstone_page(self.theme, site, key),
                                          extra_metadata={TOMBSTONE_META: TOMBSTONE_STATUS})
                 self.svc.index.keep_tombstone(key, owner)
-                self._hand_back(key, owner)
+                if self._hand_back(key, owner):
+                    # a post took the URL since the look above (its commit may have come before the record)
+                    self.svc.index.drop_tombstone(key)
                 for other in sorted(set(claimants) - {owner}):
                     # its alias was kept waiting behind this post: it redirects there now
                     logger.info("URL given back to an alias", extra={"key": other, "url": key, "by": owner})
