@@ -455,6 +455,11 @@ FIXED: list[tuple[str, str, str]] = [
         "the new file reads the story's claims before the old file's delete records its URLs as gone, and the "
         "delete re-publishes only story uploads already committed as published: the old URLs stay 410 "
         "tombstones instead of redirecting to the new one"),
+    ("displacement during an edit",
+        "59",
+        "the edit read the slug's claimants before the first-sorting key claimed it, then found that key's post "
+        "online and displaced it as if the edit owned the slug: both ended held, no post at the URL (a post "
+        "implies its claim, so claims read without it are read again)"),
     ("owner deleted while a first-sorting key takes its URL",
         "10",
         "the delete recorded its tombstone after the new post's commit: the page was handed back, but the table "
