@@ -138,7 +138,9 @@ class MemoryIndex:
     def __init__(self, posts: Iterable[Post]) -> None:
         self.posts = sorted(posts, key=sort_key, reverse=True)  # newest first, as every listing reads them
         self.by_tag: dict[str, list[tuple[str, Post]]] = {}
+        self.by_month: dict[tuple[int, int], list[Post]] = {}
         for post in self.posts:
+            self.by_month.setdefault(post.month, []).append(post)
             for tag, slug in zip(post.tags, post.tag_slugs, strict=True):
                 self.by_tag.setdefault(slug, []).append((tag, post))
 
@@ -146,10 +148,10 @@ class MemoryIndex:
         return self.posts[:limit]
 
     def months(self) -> list[tuple[int, int]]:
-        return sorted({p.month for p in self.posts}, reverse=True)
+        return sorted(self.by_month, reverse=True)
 
     def month(self, year: int, month: int) -> list[Post]:
-        return [p for p in self.posts if p.month == (year, month)]
+        return list(self.by_month.get((year, month), []))
 
     def tag(self, tag_slug: str, *, limit: int | None = None, year: int | None = None) -> tuple[str, list[Post]]:
         entries = self.by_tag.get(tag_slug, [])
