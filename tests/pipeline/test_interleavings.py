@@ -460,6 +460,12 @@ FIXED: list[tuple[str, str, str]] = [
         "the edit read the slug's claimants before the first-sorting key claimed it, then found that key's post "
         "online and displaced it as if the edit owned the slug: both ended held, no post at the URL (a post "
         "implies its claim, so claims read without it are read again)"),
+    ("displacement during an edit",
+        "112",
+        "the winner read the edited key's state before that key's delivery marked its effects done, wrote its "
+        "'held' report, then the delivery wrote its 'published' report and ended, then the displacement "
+        "committed: the key ended held with a report saying published (a key whose delivery has not carried "
+        "its plan out now decides again itself instead of being displaced)"),
     ("owner deleted while a first-sorting key takes its URL",
         "10",
         "the delete recorded its tombstone after the new post's commit: the page was handed back, but the table "

@@ -445,6 +445,11 @@ class Publisher:
         """A key that sorts first takes the slug: the current holder goes back to held."""
         index = self.svc.index
         held = index.source(occupant.source_key)
+        if held.exists and held.applied != held.sequencer:
+            # its own delivery is still carrying out what it committed (its report may not be written yet, and
+            # would land over this one): it decides again instead, and sees this key's claim
+            self.article(ObjectEvent(held.key, "publish"))
+            return
         plan = displaced(held, occupant, winner, self.config.now())
         # the report first: once the commit is done, a retry no longer finds this occupant to tell
         self.svc.content.put_report(plan.key, plan.report or {})
