@@ -67,8 +67,11 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-def sanitize(html: str) -> str:
-    """Keep only allowlisted tags, attributes and URL schemes, then tidy the result into valid HTML."""
+def sanitize(html: str, *, from_markdown: bool = False) -> str:
+    """Keep only allowlisted tags, attributes and URL schemes, then tidy the result into valid HTML.
+
+    `from_markdown`: `html` is cmark-gfm's, whose elements already sit where they are valid; the tidy pass is
+    then skipped when it would leave the markup as it is (`_tidy_keeps`)."""
     check_text_runs(html)
     import nh3
 
@@ -82,7 +85,28 @@ def sanitize(html: str) -> str:
         attribute_filter=_attribute_filter,
         strip_comments=True,
     )
+    if from_markdown and _tidy_keeps(cleaned):
+        return cleaned
     return tidy(cleaned)
+
+
+# The elements cmark-gfm writes that the tidy pass never rewrites in its output: no <h1> (headings move down),
+# <img> (alt text, lazy loading), table cells (alignment) or <time>. Lists hold only items, and no block sits
+# inside a phrasing element, in what cmark-gfm writes.
+_KEPT_AS_WRITTEN = frozenset({
+    "p", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "pre", "code", "em", "strong", "a", "s",
+    "hr", "br",
+})
+_START_TAG = re.compile(r"<([a-z][a-z0-9]*)")
+# What the tidy pass writes differently from nh3's serializer: a no-break space as the character rather than
+# `&nbsp;`, and < > ' inside an attribute value as character references.
+_WRITTEN_OTHERWISE = re.compile("&nbsp;|=\"[^\"]*[<>']")
+
+
+def _tidy_keeps(cleaned: str) -> bool:
+    """Whether `tidy` returns nh3's output of cmark-gfm's HTML unchanged (each tag then keeps its place and
+    attributes, and the text and attribute values their escaping)."""
+    return _KEPT_AS_WRITTEN.issuperset(_START_TAG.findall(cleaned)) and _WRITTEN_OTHERWISE.search(cleaned) is None
 
 
 def is_safe_url(url: str) -> bool:
@@ -533,7 +557,7 @@ def markdown_to_html(text: str) -> str:
     check_markdown(text)
     html = _render_markdown(text)
     _check_rendered(html)
-    return sanitize(html)
+    return sanitize(html, from_markdown=True)
 
 
 def inline_text(text: str) -> str:
