@@ -6,6 +6,8 @@ import os
 import time
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from pressroom import yamlsafe
 from pressroom.errors import Rejected
@@ -145,3 +147,46 @@ def test_site_yaml_bomb_is_rejected_fast() -> None:
 
     # then
     assert time.perf_counter() - started < 0.5
+
+
+_WORDS = st.sampled_from([
+    "Quay report", "2026-03-09", "yes", "No", "on", "null", "~", "0x1F", "0o17", "1_000", "+12", "-3", "3.5", ".inf",
+    ".NaN", "1e3", "6.8e+5", "true", "<<", "=", "it's", '"quoted"', "'single'", "a, b", "[x]", "{y}", "a: b", "a #c",
+    "a:b", "Bakı şəhəri", "Москва", "x\u00a0y", "\u2028", "\t", "!tag", "&anchor", "*alias", "|", ">", "%", "@",
+    "`", "-", "- item", "?", "", " ", "  lead", "trail  ", "ü", "1:30", "2026-03-09T10:00:00Z",
+])
+_NAMES = st.sampled_from(["title", "date", "tags", "slug", "draft", "yes", "null", "_x", "a-b", "Title", "1a", "on"])
+_PAIRS = st.tuples(_NAMES, _WORDS).map(lambda pair: f"{pair[0]}: {pair[1]}")
+_LINES = st.one_of(
+    _PAIRS, _PAIRS, _PAIRS,
+    st.tuples(_NAMES, st.lists(_WORDS, max_size=4), st.sampled_from([", ", ",", " , "]),
+              st.sampled_from(["[{}]", "[ {} ]", "[{} ]"])).map(
+        lambda parts: f"{parts[0]}: " + parts[3].format(parts[2].join(parts[1]))),
+    _NAMES.map(lambda name: f"{name}:"),
+    st.sampled_from(["", "   ", "# comment", "  continued", "---", "title:[x]", "title:x", "- a", "title: a  # c"]),
+)
+
+
+@settings(max_examples=1000)
+@given(st.lists(_LINES, min_size=1, max_size=8).map("\n".join))
+@example("title: a: b")
+@example("tags: [a:b]")
+@example("title: x\u2028y")
+@example("title:[x]")
+@example("yes: 1\nno: 2")
+def test_simple_front_matter_reads_as_the_loader_reads_it(text: str) -> None:
+    # given: front matter of the lines articles write, and of lines only the loader reads right
+    simple = yamlsafe._simple(text)
+
+    # then: read without the loader, it is what the loader reads, with the same lines; or the loader reads it
+    if simple is not None:
+        loaded = yamlsafe._loaded(text)
+        assert repr(simple.value) == repr(loaded.value)  # repr: nan, and True against 1
+        assert simple.lines == loaded.lines
+
+
+def test_typical_front_matter_is_read_without_the_loader() -> None:
+    text = "title: Bakı limanı yenidən açılır\ndate: 2026-03-09\ntags: [port, şəhər]\ndraft: no\nslug: liman\n"
+    assert yamlsafe._simple(text) == yamlsafe.Document(
+        {"title": "Bakı limanı yenidən açılır", "date": "2026-03-09", "tags": ["port", "şəhər"], "draft": False,
+         "slug": "liman"}, {"title": 1, "date": 2, "tags": 3, "draft": 4, "slug": 5})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -68,6 +69,12 @@ def load_document(text: str) -> Document:
     """Like `load`, also giving the line of each top-level key so problems can point at it."""
     if len(text) > MAX_YAML_CHARS:
         raise YamlError(f"YAML is larger than {MAX_YAML_CHARS // 1024} KB")
+    simple = _simple(text)
+    return simple if simple is not None else _loaded(text)
+
+
+def _loaded(text: str) -> Document:
+    """`load_document` by the loader, after its events are checked (`_check`)."""
     import yaml  # loaded on first use: the listings and media paths never parse YAML
 
     try:
@@ -85,6 +92,65 @@ def load_document(text: str) -> Document:
         raise YamlError(f"YAML is nested deeper than {MAX_DEPTH} levels") from None
     except (ValueError, TypeError, OverflowError) as exc:  # a value the safe constructor cannot build
         raise YamlError(f"invalid YAML value: {exc}") from None
+
+
+# Front matter is mostly one `name: value` a line, each value a word or a few, or a list of them in brackets.
+# Such a document is read here with the loader's own resolver and constructors (what makes `yes` a boolean and
+# `0x1F` a number), without its parser walked twice; anything else, or anything the loader would refuse or
+# read otherwise, goes to the loader. A plain scalar here starts with no YAML indicator and holds no `:` or
+# `#`; in brackets, no `,` or bracket either. Only printable characters, no tab and no line break but \n.
+_SIMPLE_MAX_CHARS = 4096  # far fewer values than MAX_NODES
+_FIRST = "[^\\s\\-?:,\\[\\]{}#&*!|>'\"%@`]"
+_PLAIN_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]*):(?: +({_FIRST}[^#:\n]*?)| +\[ *((?:{_FIRST}[^#:,\[\]{{}}\n]*?"
+                         rf"(?: *, *{_FIRST}[^#:,\[\]{{}}\n]*?)*)?) *\])? *")
+_ITEM_SEPARATOR = re.compile(r" *, *")
+_OUTSIDE_SIMPLE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_SIMPLE_TAGS = frozenset(_CORE + name for name in ("str", "int", "float", "bool", "null"))
+
+
+@lru_cache(maxsize=1)
+def _scalars() -> tuple[Any, Any, Any]:
+    """The loader's resolver and constructor, for single values: what a scalar's tag is, and its value."""
+    import yaml
+
+    loader = _loader()("")
+    return loader, yaml.ScalarNode, loader.yaml_constructors
+
+
+def _simple(text: str) -> Document | None:
+    """The document, when it is only `name: value` lines as described above; None otherwise."""
+    if len(text) > _SIMPLE_MAX_CHARS or _OUTSIDE_SIMPLE.search(text):
+        return None
+    loader, node_of, constructors = _scalars()
+    value: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+
+    def scalar(text: str) -> Any:
+        tag = loader.resolve(node_of, text, (True, False))
+        if tag not in _SIMPLE_TAGS:
+            raise LookupError(tag)
+        return constructors[tag](loader, node_of(tag, text))
+
+    try:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line or line.isspace():
+                continue
+            match = _PLAIN_LINE.fullmatch(line)
+            if match is None:
+                return None
+            name, plain, items = match.groups()
+            if name in value or scalar(name) != name:
+                return None  # given twice, or a name the loader would read as something else (`yes`, `null`)
+            if plain is not None:
+                value[name] = scalar(plain)
+            elif items is not None:  # in brackets
+                value[name] = [scalar(item) for item in _ITEM_SEPARATOR.split(items)] if items else []
+            else:
+                value[name] = None
+            lines[name] = number
+    except (LookupError, ValueError, TypeError, OverflowError):
+        return None
+    return Document(value or None, lines)
 
 
 def _check(text: str) -> dict[str, int]:
