@@ -297,19 +297,23 @@ def test_a_build_rendered_in_workers_is_the_build_rendered_in_this_process(tmp_p
     assert ("reading", total, total) in seen and ("rendering", total, total) in seen
 
 
-def test_a_chunk_a_worker_fails_to_render_is_rendered_here(tmp_path: Path) -> None:
+def test_the_pages_a_worker_fails_to_render_are_rendered_here(tmp_path: Path) -> None:
     from concurrent.futures import Future
     from datetime import UTC, datetime
 
     from pressroom.publish import batch
 
     class Failing:
-        """Workers whose every render fails (a process that died, say)."""
+        """Workers that read every article and whose every render fails (a process that died, say)."""
 
         count = 2
+        build = "a build"
 
-        def pool(self) -> Failing:
-            return self
+        def __init__(self, keys: list[str]) -> None:
+            self.held = {key: n % 2 for n, key in enumerate(keys)}
+
+        def executors(self) -> list[Failing]:
+            return [self, self]
 
         def submit(self, *_: object) -> Future:
             failed: Future = Future()
@@ -320,7 +324,7 @@ def test_a_chunk_a_worker_fails_to_render_is_rendered_here(tmp_path: Path) -> No
     now = datetime(2026, 2, 1, tzinfo=UTC)
     built = batch.build_folder(content, now=now, workers=1, render_pages=False)
     out = batch.MemorySite()
-    batch._render(out, built.plans, built.site, None, None, Failing())  # type: ignore[arg-type]
+    batch._render(out, built.plans, built.site, None, None, Failing(list(built.plans)))  # type: ignore[arg-type]
     assert out.pages == batch.build_folder(content, now=now, workers=1).site_pages.pages
 
 
@@ -331,9 +335,10 @@ def test_the_build_workers_collect_garbage_as_seldom_as_the_command(tmp_path: Pa
     from pressroom.publish import batch
 
     with batch.Workers(2) as workers:
-        pool = workers.pool()
-        assert pool is not None
-        assert tuple(pool.submit(gc.get_threshold).result(timeout=60)) == pressroom.COLLECT_AFTER
+        executors = workers.executors()
+        assert executors is not None and len(executors) == 2
+        for executor in executors:
+            assert tuple(executor.submit(gc.get_threshold).result(timeout=60)) == pressroom.COLLECT_AFTER
 
 
 def test_a_site_is_written_alike_by_this_thread_and_by_the_writer_threads(tmp_path: Path, monkeypatch) -> None:
@@ -400,3 +405,34 @@ def test_a_page_deleted_after_it_was_written_out_leaves_no_file(tmp_path: Path) 
 
     assert not (tmp_path / "posts/a/index.html").exists()
     assert (tmp_path / "posts/b/index.html").read_bytes() == b"b, changed"
+
+
+def test_a_worker_renders_and_writes_the_pages_of_the_articles_it_read(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pressroom.publish import batch
+
+    # given: workers already started, and a folder of several chunks
+    content = _many(tmp_path, batch.CHUNK * 6)
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    site = batch.Site()
+    jobs = [(f"articles/many-{i}.md", str(content / "articles" / f"many-{i}.md"), site, now, 10**6)
+            for i in range(batch.CHUNK * 6)]
+    out = batch.MemorySite()
+    with batch.Workers(2) as workers:
+        workers.start()
+        assert workers._starting is not None
+        workers._starting.join()
+
+        # when: the folder is read, decided and rendered with them, into a folder
+        judged = batch.read_all(jobs, pool=workers)
+        plans = batch.plans_for({key: reading for key, (reading, _) in judged.items()}, now)
+        batch._render(out, plans, site, None, None, workers, out_dir=tmp_path / "site")
+        held = dict(workers.held)
+
+    # then: each worker rendered and wrote the pages of the articles it read; this process holds them as files
+    assert set(held.values()) == {0, 1}
+    assert {f"posts/many-{key[len('articles/many-'):-3]}/index.html" for key in held} <= set(out.files)
+    alone = batch.MemorySite()
+    batch._render(alone, plans, site, None, None)
+    assert {key: out.body(key) for key in out.keys()} == {key: alone.body(key) for key in alone.keys()}

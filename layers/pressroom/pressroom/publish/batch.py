@@ -11,6 +11,7 @@ import posixpath
 import shutil
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -193,6 +194,13 @@ class MemorySite:
             self.metadata.pop(page.key, None)
         return changed
 
+    def put_written(self, key: str, target: str, content_type: str) -> None:
+        """A page a worker process wrote to `target` as it rendered it: held as the file it is."""
+        self.pages.pop(key, None)
+        self.metadata.pop(key, None)
+        self.put_file(key, Path(target), content_type)
+        self._written[key] = (target, self.files[key])
+
     def put_file(self, key: str, path: Path, content_type: str) -> None:
         self.files[key] = path
         self.content_types[key] = content_type
@@ -233,13 +241,12 @@ class MemorySite:
         as a static generator writing from all its cores does. Where creating is fast (a local disk, a RAM
         disk), threads only slow it down (three times, measured on a RAM disk), so the first creations are
         timed in this thread and the rest go to threads only when they were slow."""
-        base = out.resolve()
+        base = str(out.resolve())
         targets: dict[str, str] = {}
         for key in self.keys() if keys is None else keys:
-            normal = posixpath.normpath(key)
-            if normal.startswith(("/", "../")) or normal in (".", ".."):
-                continue
-            targets[key] = os.path.join(base, normal)
+            target = _target(base, key)
+            if target is not None:
+                targets[key] = target
         fresh = {key: target for key, target in targets.items() if self._written.get(key) != (target, self._held(key))}
         # each folder made once, its parents first (makedirs makes the missing ones), then every file
         folders = sorted({os.path.dirname(target) for target in fresh.values()}, key=len)
@@ -311,27 +318,76 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]]) -> list[tuple[Reading, str]]:
-    return [_read_file(args) for args in chunk]
+_held: dict[str, Article] = {}  # in a worker process: the articles it read for the build named below, by key
+_held_for = ""
+
+
+def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]], build: str = "") -> list[tuple[Reading, str]]:
+    """Parse a chunk; in a worker of `build`, keep each article read, for its page to be rendered here too."""
+    global _held_for
+    found = [_read_file(args) for args in chunk]
+    if build:
+        if build != _held_for:
+            _held.clear()
+            _held_for = build
+        for reading, _ in found:
+            if reading.article is not None:
+                _held[reading.key] = reading.article
+    return found
+
+
+def _render_held(job: tuple[str, list[str], Site, str | None, list[Post], str | None],
+                 ) -> list[tuple[str, str, bytes | None]]:
+    """In a worker: the pages of the articles it read for `build`, by their content keys; each page's key,
+    Content-Type and body, or with `out` (a folder), written there (then None for its body)."""
+    build, keys, site, theme_dir, recent, out = job
+    if build != _held_for:
+        raise LookupError("this worker read none of the build's articles")
+    theme = render.load_theme(theme_dir)
+    done: list[tuple[str, str, bytes | None]] = []
+    for key in keys:
+        page = render.article_page(theme, site, _held[key], recent)
+        target = _target(out, page.key) if out is not None else None
+        if target is None:
+            done.append((page.key, page.content_type, page.body))
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(page.body)
+        done.append((page.key, page.content_type, None))
+    return done
+
+
+def _target(base: str, key: str) -> str | None:
+    """Where `key` is written under the folder `base` (resolved); None for a key that would leave it."""
+    normal = posixpath.normpath(key)
+    if normal.startswith(("/", "../")) or normal in (".", ".."):
+        return None
+    return os.path.join(base, normal)
 
 
 class Workers:
-    """The worker processes of one build, one per core, shared by its reading and its rendering. They are
-    started on first use; with fewer than two, or when they cannot start, the work is done in this process."""
+    """The worker processes of one build, one per core, shared by its reading and its rendering: each has its
+    own executor, so that the page of an article is rendered by the worker that read it (the article is not
+    sent back and forth, nor its page, when the worker writes it). They are started on first use; with fewer
+    than two, or when they cannot start, the work is done in this process."""
 
     def __init__(self, count: int | None = None) -> None:
         self.count = count or os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
+        self.build = uuid.uuid4().hex  # names this build's articles in the workers
+        self.held: dict[str, int] = {}  # content key -> the worker that read it and holds its article
+        self._executors: list[ProcessPoolExecutor] | None = None
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
         self.broken = self.count < 2
 
-    def pool(self) -> ProcessPoolExecutor | None:
+    def executors(self) -> list[ProcessPoolExecutor] | None:
         with self._lock:
-            if self._pool is None and not self.broken:
-                self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=_process_context(),
-                                                 initializer=collect_less)
-            return None if self.broken else self._pool
+            if self._executors is None and not self.broken:
+                context = _process_context()
+                self._executors = [ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=collect_less)
+                                   for _ in range(self.count)]
+            return None if self.broken else self._executors
 
     def start(self) -> None:
         """Start the processes in the background now, so that they are ready when the work comes: the first
@@ -339,9 +395,8 @@ class Workers:
         scan and settings then overlap."""
         def start_all() -> None:
             try:
-                executor = self.pool()
-                for _ in range(self.count if executor is not None else 0):
-                    executor.submit(_ready)  # type: ignore[union-attr]
+                for executor in self.executors() or []:
+                    executor.submit(_ready)
             except BrokenProcessPool:  # then the work is done in this process
                 self.broken = True
 
@@ -356,9 +411,9 @@ class Workers:
         if self._starting is not None:
             self._starting.join()
             self._starting = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for executor in self._executors or []:
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._executors = None
 
     def __enter__(self) -> Workers:
         return self
@@ -370,14 +425,16 @@ class Workers:
 def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int | None = None,
              progress: Progress | None = None, pool: Workers | None = None) -> dict[str, tuple[Reading, str]]:
     """Parse every article (with the digest of the bytes parsed), in worker processes when there are enough
-    of them. Until the first worker answers (a process takes a few tenths of a second to start), this process
-    reads chunks too."""
+    of them (`pool.held` then names the worker that read each). Until the first worker answers (a process
+    takes a few tenths of a second to start), this process reads chunks too."""
     readings: dict[str, tuple[Reading, str]] = {}
     total = len(jobs)
 
-    def take(found: list[tuple[Reading, str]]) -> None:
+    def take(found: list[tuple[Reading, str]], worker: int | None = None) -> None:
         for reading, data_digest in found:
             readings[reading.key] = (reading, data_digest)
+            if worker is not None and pool is not None:
+                pool.held[reading.key] = worker
         if progress:
             progress("reading", len(readings), total)
 
@@ -391,21 +448,30 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
     try:
         while chunks and pool.starting():
             take(_read_chunk(chunks.pop()))  # a submit would wait for every process to start: read here meanwhile
-        executor = pool.pool()
-        if executor is None:
+        executors = pool.executors()
+        if executors is None:
             raise BrokenProcessPool("no worker processes")
-        pending: set[Future[list[tuple[Reading, str]]]] = set()
+        pending: dict[Future[list[tuple[Reading, str]]], int] = {}
         answered = False
-        while chunks or pending:
-            while chunks and len(pending) < 2 * pool.count:
-                pending.add(executor.submit(_read_chunk, chunks.popleft()))
+
+        def submit(worker: int) -> None:
+            pending[executors[worker].submit(_read_chunk, chunks.popleft(), pool.build)] = worker
+
+        for _ in range(2):  # two chunks queued at each worker: it never waits for the next
+            for worker in range(len(executors)):
+                if chunks:
+                    submit(worker)
+        while pending:
             if not answered and chunks and not any(f.done() for f in pending):
                 take(_read_chunk(chunks.pop()))  # the workers are still starting: read the last chunk here
                 continue
             answered = True
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                take(future.result())
+                worker = pending.pop(future)
+                take(future.result(), worker)
+                if chunks:
+                    submit(worker)
     except BrokenProcessPool:
         # workers could not start (a caller whose main module cannot be imported again, such as a script
         # read from standard input): the rest is read in this process
@@ -499,6 +565,8 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
         readings = {key: reading for key, (reading, _) in judged.items()}
         digests = {key: data_digest for key, (_, data_digest) in judged.items()}
         plans = plans_for(readings, now)
+        for key in [k for k, plan in plans.items() if plan.article is not readings[k].article]:
+            pool.held.pop(key, None)  # decided on another article than the one its worker read: rendered here
         for key, plan in plans.items():
             report = plan.report or {}
             article = readings[key].article
@@ -609,23 +677,34 @@ def _render_chunk(job: tuple[Site, str | None, list[Post], list[Article]]) -> li
 
 def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str | None,
             progress: Progress | None, pool: Workers | None = None, *, out_dir: Path | None = None) -> None:
-    """Every page of the site into `out`: the article pages in the workers (when there are any) while this
-    process renders the listings, each put in the order the pipeline writes them."""
+    """Every page of the site into `out`: the article pages in the workers that read the articles (when there
+    are any; with `out_dir`, they write them there too) while this process renders the listings, each put in
+    the order the pipeline writes them."""
     published = [p for p in plans.values() if p.status == Status.PUBLISHED and p.post and p.article]
     if not published:
         return  # no post was ever published: the pipeline writes no page at all
     theme = render.load_theme(theme_dir)
     index = MemoryIndex(p.post for p in published if p.post)
     recent = index.newest(render.RECENT_COUNT)
-    articles = [plan.article for plan in published if plan.article is not None]
-    chunks = [articles[i : i + CHUNK] for i in range(0, len(articles), CHUNK)]
-    executor = pool.pool() if pool is not None and len(articles) >= IN_PROCESS_BELOW else None
-    futures: list[Future[list[render.Page]]] = []
-    try:
-        futures = [executor.submit(_render_chunk, (site, theme_dir, recent, chunk)) for chunk in chunks] \
-            if executor is not None else []
-    except BrokenProcessPool:  # the workers died since the reading: every chunk is rendered here
-        futures = []
+    executors = pool.executors() if pool is not None and len(published) >= IN_PROCESS_BELOW else None
+    base = str(out_dir.resolve()) if out_dir is not None else None
+    here: list[Article] = []  # read in this process
+    shares: list[list[str]] = [[] for _ in executors or []]
+    for plan in published:
+        worker = pool.held.get(plan.key) if executors is not None and pool is not None else None
+        if worker is None:
+            here.append(plan.article)  # type: ignore[arg-type]
+        else:
+            shares[worker].append(plan.key)
+    tasks: list[tuple[Future[list[tuple[str, str, bytes | None]]] | None, list[str]]] = []
+    for worker, keys in enumerate(shares):
+        for at in range(0, len(keys), 4 * CHUNK):
+            part = keys[at : at + 4 * CHUNK]
+            try:
+                job = (pool.build, part, site, theme_dir, recent, base)  # type: ignore[union-attr]
+                tasks.append((executors[worker].submit(_render_held, job), part))  # type: ignore[index]
+            except BrokenProcessPool:  # the worker died since the reading: its articles are rendered here
+                tasks.append((None, part))
     listing = Listings(index, out, site, theme)
     listings = listing.pages(Affected.everything(index))
     for plan in published:  # key order: where two keys name one redirect, the later one writes last
@@ -633,20 +712,36 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
             target = plan.post.url if plan.post else ""
             out.put(render.redirect_page(redirect_key, target), extra_metadata={REDIRECT_META: target})
     done = 0
-    for at, chunk in enumerate(chunks):
-        try:
-            pages = futures[at].result() if futures else _render_chunk((site, theme_dir, recent, chunk))
-        except Exception:  # noqa: BLE001 - a worker that failed: the chunk is rendered here, raising here if it must
-            pages = _render_chunk((site, theme_dir, recent, chunk))
-        for page in pages:
-            out.put(page)
-        if out_dir is not None:  # written while the workers render the next chunks
-            out.write(out_dir, [page.key for page in pages])
-        done += len(pages)
+    for at in range(0, len(here), CHUNK):
+        done += _put_pages(out, _render_chunk((site, theme_dir, recent, here[at : at + CHUNK])), out_dir)
         if progress:
-            progress("rendering", done, len(articles))
+            progress("rendering", done, len(published))
+    for future, keys in tasks:
+        try:
+            if future is None:
+                raise BrokenProcessPool("the worker is gone")
+            for key, content_type, body in future.result():
+                if body is None:  # the worker wrote it
+                    out.put_written(key, _target(base, key) or "", content_type)  # type: ignore[arg-type]
+                else:
+                    out.put(render.Page(key, body, content_type))
+            done += len(keys)
+        except Exception:  # noqa: BLE001 - a worker that failed: its pages are rendered here, raising here if they must
+            articles = [plans[key].article for key in keys]
+            done += _put_pages(out, _render_chunk((site, theme_dir, recent, articles)), out_dir)  # type: ignore[arg-type]
+        if progress:
+            progress("rendering", done, len(published))
     pages, gone = listings
     for key in gone:
         out.delete(key)
     for page in pages:
         out.put(page, extra_metadata=listing.metadata_of(page))
+
+
+def _put_pages(out: MemorySite, pages: list[render.Page], out_dir: Path | None) -> int:
+    """Pages rendered here, into `out` (and written to `out_dir`, when given)."""
+    for page in pages:
+        out.put(page)
+    if out_dir is not None:
+        out.write(out_dir, [page.key for page in pages])
+    return len(pages)
