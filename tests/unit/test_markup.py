@@ -94,6 +94,13 @@ def test_plain_text_is_the_visible_words_of_a_fragment() -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
 def test_the_ascii_fast_path_removes_what_the_full_rule_removes(text: str) -> None:
     assert text_module._STRAY_ASCII.sub("", text) == text_module._STRAY.sub("", text)
+    assert text_module.clean_text(text) == text_module._STRAY.sub("", text)
+
+
+def test_every_ascii_character_is_kept_or_removed_as_the_full_rule_says() -> None:
+    for code in range(0x80):
+        text = f"a{chr(code)}b"
+        assert text_module.clean_text(text) == text_module._STRAY.sub("", text), hex(code)
 
 
 _PIECES = st.sampled_from([

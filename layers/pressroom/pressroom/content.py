@@ -144,7 +144,11 @@ def decode(key: str, data: bytes) -> str:
         line = text[: text.index("\x00")].count("\n") + 1
         raise reject(key, "the file contains NUL characters, so it is not a text file", line=line,
                      hint="upload the article as UTF-8 text")
-    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n").replace("\x0c", "\n"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x0b" in text or "\x0c" in text:
+        text = text.replace("\x0b", "\n").replace("\x0c", "\n")
+    return clean_text(text)
 
 
 # --- formats -------------------------------------------------------------------------------------------

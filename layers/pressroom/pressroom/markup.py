@@ -99,14 +99,17 @@ _KEPT_AS_WRITTEN = frozenset({
 })
 _START_TAG = re.compile(r"<([a-z][a-z0-9]*)")
 # What the tidy pass writes differently from nh3's serializer: a no-break space as the character rather than
-# `&nbsp;`, and < > ' inside an attribute value as character references.
-_WRITTEN_OTHERWISE = re.compile("&nbsp;|=\"[^\"]*[<>']")
+# `&nbsp;`, and < > ' inside an attribute value as character references. (Two searches: one expression for
+# both would try each at every character, several times slower.)
+_NBSP = "&nbsp;"
+_ATTRIBUTE_ESCAPED_OTHERWISE = re.compile("=\"[^\"]*[<>']")
 
 
 def _tidy_keeps(cleaned: str) -> bool:
     """Whether `tidy` returns nh3's output of cmark-gfm's HTML unchanged (each tag then keeps its place and
     attributes, and the text and attribute values their escaping)."""
-    return _KEPT_AS_WRITTEN.issuperset(_START_TAG.findall(cleaned)) and _WRITTEN_OTHERWISE.search(cleaned) is None
+    return _NBSP not in cleaned and _KEPT_AS_WRITTEN.issuperset(_START_TAG.findall(cleaned)) \
+        and _ATTRIBUTE_ESCAPED_OTHERWISE.search(cleaned) is None
 
 
 def is_safe_url(url: str) -> bool:
