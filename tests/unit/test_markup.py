@@ -138,8 +138,10 @@ def test_the_serialized_tree_is_the_tree_htmlparser_reads(html: str) -> None:
 def test_the_text_of_written_markup_is_the_text_a_parser_reads(source: str) -> None:
     # given: a body as an HTML article and as Markdown leave it
     for html in (markup.sanitize(source), markup.markdown_to_html(source)):
-        # then: cutting its tags out gives the text the HTML parser reads
+        # then: cutting its tags out gives the text the HTML parser reads, and its words are the ones counted
         assert markup.written_text(html) == markup.plain_text(html)
+        assert markup.word_count(html) == len(markup.written_text(html).split())
+        assert markup.word_count(source) == len(markup.written_text(source).split())
 
 
 # --- Markdown (cmark-gfm) ---------------------------------------------------------------------------------

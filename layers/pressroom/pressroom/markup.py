@@ -578,6 +578,11 @@ def written_text(html: str) -> str:
     return " ".join(unescape(_WRITTEN_TAG.sub("", html.replace("<pre>\n", "<pre>"))).split())
 
 
+def word_count(html: str) -> int:
+    """The number of words of `written_text(html)`, without joining them."""
+    return len(unescape(_WRITTEN_TAG.sub("", html.replace("<pre>\n", "<pre>"))).split())
+
+
 def plain_text(html: str) -> str:
     """The text of an HTML fragment, whitespace collapsed."""
     import nh3

@@ -7,6 +7,7 @@ import posixpath
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -211,6 +212,7 @@ def slugify(text: str, mode: str = "ascii") -> str:
     return re.sub(r"[^a-z0-9]+", "-", normal).strip("-")[:MAX_SLUG].strip("-")
 
 
+@lru_cache(maxsize=4096)  # a newsroom's tags recur across thousands of articles
 def tag_slug(tag: str, mode: str = "ascii") -> str:
     """A tag's URL segment: its slug, or for a tag whose letters the ASCII slug leaves empty a stable one made
     from its text; empty when it has no letters or digits at all."""
