@@ -163,7 +163,7 @@ _LINES = st.one_of(
               st.sampled_from(["[{}]", "[ {} ]", "[{} ]"])).map(
         lambda parts: f"{parts[0]}: " + parts[3].format(parts[2].join(parts[1]))),
     _NAMES.map(lambda name: f"{name}:"),
-    st.sampled_from(["", "   ", "# comment", "  continued", "---", "title:[x]", "title:x", "- a", "title: a  # c"]),
+    st.sampled_from(["", "   ", "\u00a0", " \u3000", "# comment", "  continued", "---", "title:[x]", "title:x", "- a", "title: a  # c"]),
 )
 
 
@@ -174,6 +174,10 @@ _LINES = st.one_of(
 @example("title: x\u2028y")
 @example("title:[x]")
 @example("yes: 1\nno: 2")
+@example("title: a\n\u00a0\ndate: b")
+@example("title: a\n \u00a0\ndate: b")
+@example("\u3000")
+@example("y:\n  \u3000")
 def test_simple_front_matter_reads_as_the_loader_reads_it(text: str) -> None:
     # given: front matter of the lines articles write, and of lines only the loader reads right
     simple = yamlsafe._simple(text)

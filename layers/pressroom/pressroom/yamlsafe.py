@@ -133,7 +133,7 @@ def _simple(text: str) -> Document | None:
 
     try:
         for number, line in enumerate(text.split("\n"), start=1):
-            if not line or line.isspace():
+            if not line.strip(" "):  # blank to YAML: only spaces (a no-break space is content to it)
                 continue
             match = _PLAIN_LINE.fullmatch(line)
             if match is None:
