@@ -308,6 +308,7 @@ def test_the_pages_a_worker_fails_to_render_are_rendered_here(tmp_path: Path) ->
 
         count = 2
         build = "a build"
+        go = None
 
         def __init__(self, keys: list[str]) -> None:
             self.held = {key: n % 2 for n, key in enumerate(keys)}
@@ -436,3 +437,46 @@ def test_a_worker_renders_and_writes_the_pages_of_the_articles_it_read(tmp_path:
     alone = batch.MemorySite()
     batch._render(alone, plans, site, None, None)
     assert {key: out.body(key) for key in out.keys()} == {key: alone.body(key) for key in alone.keys()}
+
+
+def test_a_build_whose_listings_fail_writes_no_page_the_workers_rendered(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    import jinja2
+    import pytest
+
+    from pressroom.publish import batch
+
+    # given: workers that read a folder of several chunks, and a theme whose listing template fails
+    content = _many(tmp_path, batch.CHUNK * 6)
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    site = batch.Site()
+    jobs = [(f"articles/many-{i}.md", str(content / "articles" / f"many-{i}.md"), site, now, 10**6)
+            for i in range(batch.CHUNK * 6)]
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "list.html").write_text("{{ not_a_variable }}")
+    out = tmp_path / "site"
+    with batch.Workers(2) as workers:
+        workers.start()
+        assert workers._starting is not None
+        workers._starting.join()
+        judged = batch.read_all(jobs, pool=workers)
+        plans = batch.plans_for({key: reading for key, (reading, _) in judged.items()}, now)
+        assert set(workers.held.values()) == {0, 1}
+
+        # when: the site is rendered into a folder
+        with pytest.raises(jinja2.UndefinedError):
+            batch._render(batch.MemorySite(), plans, site, str(theme), None, workers, out_dir=out)
+
+    # then: no page was written (a rebuild keeps the site it had)
+    assert not out.exists() or not any(path.is_file() for path in out.rglob("*"))
+
+
+def test_workers_are_as_many_as_the_open_file_limit_leaves_room_for(monkeypatch) -> None:
+    import resource
+
+    from pressroom.publish import batch
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (64 + 3 * batch.FILES_PER_WORKER, 1 << 20))
+    assert batch.Workers(16).count == 3

@@ -320,6 +320,14 @@ def digest(data: bytes) -> str:
 
 _held: dict[str, Article] = {}  # in a worker process: the articles it read for the build named below, by key
 _held_for = ""
+_go: Any = None  # in a worker process: set by the build once every page may be written (see Workers.go)
+_unwritten: list[tuple[render.Page, str]] = []  # pages rendered before that, with the files they go to
+
+
+def _start_worker(go: Any) -> None:
+    global _go
+    _go = go
+    collect_less()
 
 
 def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]], build: str = "") -> list[tuple[Reading, str]]:
@@ -329,6 +337,7 @@ def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]], build: str = 
     if build:
         if build != _held_for:
             _held.clear()
+            _unwritten.clear()
             _held_for = build
         for reading, _ in found:
             if reading.article is not None:
@@ -339,7 +348,8 @@ def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]], build: str = 
 def _render_held(job: tuple[str, list[str], Site, str | None, list[Post], str | None],
                  ) -> list[tuple[str, str, bytes | None]]:
     """In a worker: the pages of the articles it read for `build`, by their content keys; each page's key,
-    Content-Type and body, or with `out` (a folder), written there (then None for its body)."""
+    Content-Type and body, or with `out` (a folder), None for the body: the page is written there, as soon as
+    the build allows it (`_write_held` writes what is left then)."""
     build, keys, site, theme_dir, recent, out = job
     if build != _held_for:
         raise LookupError("this worker read none of the build's articles")
@@ -351,11 +361,25 @@ def _render_held(job: tuple[str, list[str], Site, str | None, list[Post], str | 
         if target is None:
             done.append((page.key, page.content_type, page.body))
             continue
+        _unwritten.append((page, target))
+        done.append((page.key, page.content_type, None))
+    if _go is not None and _go.is_set():
+        _write_held(build)
+    return done
+
+
+def _write_held(build: str) -> int:
+    """In a worker: write the pages it rendered for `build` and has not written yet; how many it wrote."""
+    if build != _held_for:
+        raise LookupError("this worker read none of the build's articles")
+    written = 0
+    while _unwritten:
+        page, target = _unwritten.pop()
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "wb") as handle:
             handle.write(page.body)
-        done.append((page.key, page.content_type, None))
-    return done
+        written += 1
+    return written
 
 
 def _target(base: str, key: str) -> str | None:
@@ -366,6 +390,20 @@ def _target(base: str, key: str) -> str | None:
     return os.path.join(base, normal)
 
 
+FILES_PER_WORKER = 10  # descriptors a worker's executor holds in this process (its queues, pipes and wakeup)
+
+
+def _workers_allowed() -> int:
+    """As many workers as the open-file limit leaves room for, with a margin for the build's own files."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return 1 << 16
+    return (1 << 16) if soft == resource.RLIM_INFINITY else max(1, (soft - 64) // FILES_PER_WORKER)
+
+
 class Workers:
     """The worker processes of one build, one per core, shared by its reading and its rendering: each has its
     own executor, so that the page of an article is rendered by the worker that read it (the article is not
@@ -373,9 +411,10 @@ class Workers:
     than two, or when they cannot start, the work is done in this process."""
 
     def __init__(self, count: int | None = None) -> None:
-        self.count = count or os.cpu_count() or 1
+        self.count = min(count or os.cpu_count() or 1, _workers_allowed())
         self.build = uuid.uuid4().hex  # names this build's articles in the workers
         self.held: dict[str, int] = {}  # content key -> the worker that read it and holds its article
+        self.go: Any = None  # set once the workers may write the pages they render (the listings rendered)
         self._executors: list[ProcessPoolExecutor] | None = None
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
@@ -385,8 +424,13 @@ class Workers:
         with self._lock:
             if self._executors is None and not self.broken:
                 context = _process_context()
-                self._executors = [ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=collect_less)
-                                   for _ in range(self.count)]
+                try:
+                    self.go = context.Event()
+                    self._executors = [ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                                           initializer=_start_worker, initargs=(self.go,))
+                                       for _ in range(self.count)]
+                except OSError:  # no file descriptor or process left for them: the work is done here
+                    self.broken = True
             return None if self.broken else self._executors
 
     def start(self) -> None:
@@ -397,7 +441,7 @@ class Workers:
             try:
                 for executor in self.executors() or []:
                     executor.submit(_ready)
-            except BrokenProcessPool:  # then the work is done in this process
+            except (BrokenProcessPool, OSError):  # then the work is done in this process
                 self.broken = True
 
         self._starting = threading.Thread(target=start_all, name="pressroom-workers", daemon=True)
@@ -472,9 +516,9 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
                 take(future.result(), worker)
                 if chunks:
                     submit(worker)
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError):
         # workers could not start (a caller whose main module cannot be imported again, such as a script
-        # read from standard input): the rest is read in this process
+        # read from standard input; no file descriptor left): the rest is read in this process
         pool.broken = True
         for args in jobs:
             if args[0] not in readings:
@@ -678,8 +722,9 @@ def _render_chunk(job: tuple[Site, str | None, list[Post], list[Article]]) -> li
 def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str | None,
             progress: Progress | None, pool: Workers | None = None, *, out_dir: Path | None = None) -> None:
     """Every page of the site into `out`: the article pages in the workers that read the articles (when there
-    are any; with `out_dir`, they write them there too) while this process renders the listings, each put in
-    the order the pipeline writes them."""
+    are any; with `out_dir`, they write them there too, once the listings are rendered: a build that fails
+    writes no page) while this process renders the listings, each put in the order the pipeline writes
+    them."""
     published = [p for p in plans.values() if p.status == Status.PUBLISHED and p.post and p.article]
     if not published:
         return  # no post was ever published: the pipeline writes no page at all
@@ -696,41 +741,57 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
             here.append(plan.article)  # type: ignore[arg-type]
         else:
             shares[worker].append(plan.key)
-    tasks: list[tuple[Future[list[tuple[str, str, bytes | None]]] | None, list[str]]] = []
+    tasks: list[tuple[int, Future[list[tuple[str, str, bytes | None]]] | None, list[str]]] = []
     for worker, keys in enumerate(shares):
         for at in range(0, len(keys), 4 * CHUNK):
             part = keys[at : at + 4 * CHUNK]
             try:
                 job = (pool.build, part, site, theme_dir, recent, base)  # type: ignore[union-attr]
-                tasks.append((executors[worker].submit(_render_held, job), part))  # type: ignore[index]
-            except BrokenProcessPool:  # the worker died since the reading: its articles are rendered here
-                tasks.append((None, part))
+                tasks.append((worker, executors[worker].submit(_render_held, job), part))  # type: ignore[index]
+            except (BrokenProcessPool, OSError):  # the worker died since the reading: rendered here
+                tasks.append((worker, None, part))
     listing = Listings(index, out, site, theme)
-    listings = listing.pages(Affected.everything(index))
+    listings = listing.pages(Affected.everything(index))  # a failure here leaves every page unwritten
+    if executors is not None and pool is not None and pool.go is not None:
+        pool.go.set()  # from now on the workers write the pages they render
     for plan in published:  # key order: where two keys name one redirect, the later one writes last
         for redirect_key in plan.redirects:
             target = plan.post.url if plan.post else ""
             out.put(render.redirect_page(redirect_key, target), extra_metadata={REDIRECT_META: target})
     done = 0
+
+    def here_too(keys: list[str]) -> int:
+        """Pages of these articles rendered here (the worker that read them failed), written when asked."""
+        articles = [plans[key].article for key in keys]
+        return _put_pages(out, _render_chunk((site, theme_dir, recent, articles)), out_dir)  # type: ignore[arg-type]
+
     for at in range(0, len(here), CHUNK):
         done += _put_pages(out, _render_chunk((site, theme_dir, recent, here[at : at + CHUNK])), out_dir)
         if progress:
             progress("rendering", done, len(published))
-    for future, keys in tasks:
+    unwritten: dict[int, list[tuple[str, str, str]]] = {}  # worker -> (content key, page key, Content-Type)
+    for worker, future, keys in tasks:
         try:
             if future is None:
                 raise BrokenProcessPool("the worker is gone")
-            for key, content_type, body in future.result():
-                if body is None:  # the worker wrote it
-                    out.put_written(key, _target(base, key) or "", content_type)  # type: ignore[arg-type]
+            for key, (page_key, content_type, body) in zip(keys, future.result(), strict=True):
+                if body is None:  # the worker writes it
+                    unwritten.setdefault(worker, []).append((key, page_key, content_type))
                 else:
-                    out.put(render.Page(key, body, content_type))
+                    out.put(render.Page(page_key, body, content_type))
             done += len(keys)
         except Exception:  # noqa: BLE001 - a worker that failed: its pages are rendered here, raising here if they must
-            articles = [plans[key].article for key in keys]
-            done += _put_pages(out, _render_chunk((site, theme_dir, recent, articles)), out_dir)  # type: ignore[arg-type]
+            done += here_too(keys)
         if progress:
             progress("rendering", done, len(published))
+    for worker, entries in unwritten.items():
+        try:
+            executors[worker].submit(_write_held, pool.build).result()  # type: ignore[index,union-attr]
+        except Exception:  # noqa: BLE001 - the worker could not write them: they are rendered and written here
+            here_too([key for key, _, _ in entries])
+            continue
+        for _, page_key, content_type in entries:
+            out.put_written(page_key, _target(base, page_key) or "", content_type)  # type: ignore[arg-type]
     pages, gone = listings
     for key in gone:
         out.delete(key)
