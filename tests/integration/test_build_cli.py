@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -408,66 +409,58 @@ def test_a_page_deleted_after_it_was_written_out_leaves_no_file(tmp_path: Path) 
     assert (tmp_path / "posts/b/index.html").read_bytes() == b"b, changed"
 
 
-def test_a_worker_renders_and_writes_the_pages_of_the_articles_it_read(tmp_path: Path) -> None:
+def _read_by_started_workers(tmp_path: Path, workers: Any) -> dict[str, Any]:
+    """A folder of several chunks read by workers started beforehand (each then reads some), and decided."""
     from datetime import UTC, datetime
 
     from pressroom.publish import batch
 
-    # given: workers already started, and a folder of several chunks
     content = _many(tmp_path, batch.CHUNK * 6)
     now = datetime(2026, 2, 1, tzinfo=UTC)
-    site = batch.Site()
-    jobs = [(f"articles/many-{i}.md", str(content / "articles" / f"many-{i}.md"), site, now, 10**6)
+    jobs = [(f"articles/many-{i}.md", str(content / "articles" / f"many-{i}.md"), batch.Site(), now, 10**6)
             for i in range(batch.CHUNK * 6)]
+    workers.start()
+    workers._starting.join()
+    judged = batch.read_all(jobs, pool=workers)
+    return batch.plans_for({key: reading for key, (reading, _) in judged.items()}, now)
+
+
+def test_a_worker_renders_and_writes_the_pages_of_the_articles_it_read(tmp_path: Path) -> None:
+    from pressroom.publish import batch
+
+    # given: workers already started, and a folder of several chunks
     out = batch.MemorySite()
     with batch.Workers(2) as workers:
-        workers.start()
-        assert workers._starting is not None
-        workers._starting.join()
-
         # when: the folder is read, decided and rendered with them, into a folder
-        judged = batch.read_all(jobs, pool=workers)
-        plans = batch.plans_for({key: reading for key, (reading, _) in judged.items()}, now)
-        batch._render(out, plans, site, None, None, workers, out_dir=tmp_path / "site")
+        plans = _read_by_started_workers(tmp_path, workers)
+        batch._render(out, plans, batch.Site(), None, None, workers, out_dir=tmp_path / "site")
         held = dict(workers.held)
 
     # then: each worker rendered and wrote the pages of the articles it read; this process holds them as files
     assert set(held.values()) == {0, 1}
     assert {f"posts/many-{key[len('articles/many-'):-3]}/index.html" for key in held} <= set(out.files)
     alone = batch.MemorySite()
-    batch._render(alone, plans, site, None, None)
+    batch._render(alone, plans, batch.Site(), None, None)
     assert {key: out.body(key) for key in out.keys()} == {key: alone.body(key) for key in alone.keys()}
 
 
 def test_a_build_whose_listings_fail_writes_no_page_the_workers_rendered(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
     import jinja2
-    import pytest
 
     from pressroom.publish import batch
 
     # given: workers that read a folder of several chunks, and a theme whose listing template fails
-    content = _many(tmp_path, batch.CHUNK * 6)
-    now = datetime(2026, 2, 1, tzinfo=UTC)
-    site = batch.Site()
-    jobs = [(f"articles/many-{i}.md", str(content / "articles" / f"many-{i}.md"), site, now, 10**6)
-            for i in range(batch.CHUNK * 6)]
     theme = tmp_path / "theme"
     (theme / "templates").mkdir(parents=True)
     (theme / "templates" / "list.html").write_text("{{ not_a_variable }}")
     out = tmp_path / "site"
     with batch.Workers(2) as workers:
-        workers.start()
-        assert workers._starting is not None
-        workers._starting.join()
-        judged = batch.read_all(jobs, pool=workers)
-        plans = batch.plans_for({key: reading for key, (reading, _) in judged.items()}, now)
+        plans = _read_by_started_workers(tmp_path, workers)
         assert set(workers.held.values()) == {0, 1}
 
         # when: the site is rendered into a folder
         with pytest.raises(jinja2.UndefinedError):
-            batch._render(batch.MemorySite(), plans, site, str(theme), None, workers, out_dir=out)
+            batch._render(batch.MemorySite(), plans, batch.Site(), str(theme), None, workers, out_dir=out)
 
     # then: no page was written (a rebuild keeps the site it had)
     assert not out.exists() or not any(path.is_file() for path in out.rglob("*"))
