@@ -473,3 +473,28 @@ def test_workers_are_as_many_as_the_open_file_limit_leaves_room_for(monkeypatch)
 
     monkeypatch.setattr(resource, "getrlimit", lambda _: (64 + 3 * batch.FILES_PER_WORKER, 1 << 20))
     assert batch.Workers(16).count == 3
+
+
+def test_the_command_builds_a_large_folder_with_workers_that_do_not_run_it_again(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from pressroom.cli import WORKER_PRELOAD, _run_as_the_command
+    from pressroom.publish import batch
+
+    # given: the `pressroom` command itself (its console script), and a folder read by workers
+    command = Path(sys.executable).parent / "pressroom"
+    if not command.exists():
+        pytest.skip("the pressroom command is not installed beside this interpreter")
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW * 8)
+    out = tmp_path / "out"
+
+    # when
+    done = subprocess.run([str(command), "build", str(content), "--out", str(out), "--now", "2026-02-01T00:00:00Z"],
+                          capture_output=True, text=True, timeout=300, check=False)
+
+    # then: the site is built; the fork server it starts early imports what the workers' own imports name
+    assert done.returncode == 0, done.stderr
+    assert len(list((out / "posts").iterdir())) == batch.IN_PROCESS_BELOW * 8 + 2
+    assert WORKER_PRELOAD == batch.__name__
+    assert not _run_as_the_command()  # imported by the test runner, the command line starts no fork server
