@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
@@ -194,3 +195,11 @@ def test_typical_front_matter_is_read_without_the_loader() -> None:
     assert yamlsafe._simple(text) == yamlsafe.Document(
         {"title": "Bakı limanı yenidən açılır", "date": "2026-03-09", "tags": ["port", "şəhər"], "draft": False,
          "slug": "liman"}, {"title": 1, "date": 2, "tags": 3, "draft": 4, "slug": 5})
+
+
+def test_the_characters_read_without_the_loader_are_those_yaml_prints_as_they_are() -> None:
+    # YAML 1.1's printable characters, less tab and every line break but \n: all that the simple reading admits
+    allowed = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+    for code in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
+        char = chr(code)
+        assert (yamlsafe._OUTSIDE_SIMPLE.search(char) is None) == bool(allowed.fullmatch(char)), hex(code)
