@@ -155,6 +155,8 @@ _WORDS = st.sampled_from([
     ".NaN", "1e3", "6.8e+5", "true", "<<", "=", "it's", '"quoted"', "'single'", "a, b", "[x]", "{y}", "a: b", "a #c",
     "a:b", "Bakı şəhəri", "Москва", "x\u00a0y", "\u2028", "\t", "!tag", "&anchor", "*alias", "|", ">", "%", "@",
     "`", "-", "- item", "?", "", " ", "  lead", "trail  ", "ü", "1:30", "2026-03-09T10:00:00Z",
+    "true", "TRUE", "Off", "OFF", "nULL", "yEs", "y", "n", "o", "~x", "1e-3", "1-2", "-1-2", "0-1", "+1-2", ".5-1",
+    "1.5e-3", "0x1F-2", "017", "0b101", "1_0-0", "-.inf", "<<x", "=x",
 ])
 _NAMES = st.sampled_from(["title", "date", "tags", "slug", "draft", "yes", "null", "_x", "a-b", "Title", "1a", "on"])
 _PAIRS = st.tuples(_NAMES, _WORDS).map(lambda pair: f"{pair[0]}: {pair[1]}")
@@ -203,3 +205,14 @@ def test_the_characters_read_without_the_loader_are_those_yaml_prints_as_they_ar
     for code in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
         char = chr(code)
         assert (yamlsafe._OUTSIDE_SIMPLE.search(char) is None) == bool(allowed.fullmatch(char)), hex(code)
+
+
+def test_typical_front_matter_is_read_without_importing_pyyaml() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from pressroom import yamlsafe; "
+            "yamlsafe.load_document('title: The port reopens\\ndate: 2026-03-09\\ntags: [port, city]\\ndraft: false'); "
+            "print('yaml' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

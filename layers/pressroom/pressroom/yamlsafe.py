@@ -110,6 +110,18 @@ _OUTSIDE_SIMPLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\ud
 _SIMPLE_TAGS = frozenset(_CORE + name for name in ("str", "int", "float", "bool", "null"))
 
 
+# YAML 1.1's implicit types as the safe loader resolves a plain scalar: by its first character, booleans and
+# nulls by these exact words; integers, floats, the merge key and `=` start with one of _TYPED_FIRST, and none
+# holds a `-` after its first character but in an exponent. Any other plain scalar is a string: most values of
+# front matter are (titles, dates, tags), and reading them so leaves PyYAML unimported (a tenth of a cold start).
+_BOOLEANS = {spelling: truth for word, truth in (("yes", True), ("no", False), ("true", True), ("false", False),
+                                                  ("on", True), ("off", False))
+             for spelling in (word, word.capitalize(), word.upper())}
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TYPED_FIRST = frozenset("-+.0123456789<=~")
+_DASH_INSIDE = re.compile("[^eE]-")
+
+
 @lru_cache(maxsize=1)
 def _scalars() -> tuple[Any, Any, Any]:
     """The loader's resolver and constructor, for single values: what a scalar's tag is, and its value."""
@@ -123,11 +135,17 @@ def _simple(text: str) -> Document | None:
     """The document, when it is only `name: value` lines as described above; None otherwise."""
     if len(text) > _SIMPLE_MAX_CHARS or _OUTSIDE_SIMPLE.search(text):
         return None
-    loader, node_of, constructors = _scalars()
     value: dict[str, Any] = {}
     lines: dict[str, int] = {}
 
     def scalar(text: str) -> Any:
+        if text in _BOOLEANS:
+            return _BOOLEANS[text]
+        if text in _NULLS:
+            return None
+        if text[0] not in _TYPED_FIRST or _DASH_INSIDE.search(text):
+            return text
+        loader, node_of, constructors = _scalars()
         tag = loader.resolve(node_of, text, (True, False))
         if tag not in _SIMPLE_TAGS:
             raise LookupError(tag)
