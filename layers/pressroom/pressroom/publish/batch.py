@@ -424,12 +424,16 @@ class Workers:
         with self._lock:
             if self._executors is None and not self.broken:
                 context = _process_context()
+                made: list[ProcessPoolExecutor] = []
                 try:
                     self.go = context.Event()
-                    self._executors = [ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                                           initializer=_start_worker, initargs=(self.go,))
-                                       for _ in range(self.count)]
+                    for _ in range(self.count):
+                        made.append(ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                                        initializer=_start_worker, initargs=(self.go,)))
+                    self._executors = made
                 except OSError:  # no file descriptor or process left for them: the work is done here
+                    for executor in made:
+                        executor.shutdown(wait=False)
                     self.broken = True
             return None if self.broken else self._executors
 
