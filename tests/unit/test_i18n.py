@@ -143,6 +143,12 @@ def test_language_tags_find_their_catalog_and_locale() -> None:
     assert i18n.long_date(datetime(2023, 9, 20), "az-AZ") == "20 sentyabr 2023"
 
 
+def test_a_month_heading_is_capitalised_as_its_language_writes_it() -> None:
+    assert [i18n.month_year(2025, month, "az") for month in (6, 7, 9)] == ["İyun 2025", "İyul 2025", "Sentyabr 2025"]
+    assert i18n.month_year(2025, 7, "tr") == "Temmuz 2025"
+    assert i18n.capitalized("iyul", "tr-TR") == "İyul" and i18n.capitalized("iyul", "en") == "Iyul"
+
+
 _DATES_SEEN = r"""
 import json, sys
 from datetime import date

@@ -209,6 +209,16 @@ def month_year(year: int, month: int, language: str) -> str:
     from babel.dates import format_date
 
     text = format_date(date(year, month, 1), "LLLL y", locale=babel_locale(language))
+    return capitalized(text, language)
+
+
+_DOTTED_I = frozenset({"az", "tr", "crh"})  # languages whose capital of i is İ (and of ı, I)
+
+
+def capitalized(text: str, language: str) -> str:
+    """`text` with its first letter in capitals, as `language` writes it: Azerbaijani "iyul" becomes "İyul"."""
+    if text[:1] == "i" and base_language(language) in _DOTTED_I:
+        return "İ" + text[1:]
     return text[:1].upper() + text[1:]
 
 

@@ -26,7 +26,7 @@ about: >-
 language: {language}
 # The timezone datelines and dates are written in (an IANA name, e.g. Asia/Baku or Europe/Lisbon).
 timezone: {timezone}
-# How many posts the home page, the archives and the tag pages list.
+# How many posts the home page and each tag's page list (a month's archive and a tag's year list them all).
 posts_per_page: 10
 # The byline of articles that name no author (leave empty for none).
 author: ""
