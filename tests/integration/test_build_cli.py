@@ -158,12 +158,55 @@ def test_stale_pages_are_named_and_removed_with_clean(tmp_path: Path, monkeypatc
     assert runner.invoke(main, ["build", str(content), "--out", str(out)]).exit_code == 0
     (content / "articles" / "one.md").unlink()
 
-    # when / then: a plain build says what it left; --clean removes it
+    # when / then: a plain build says what it left; --clean removes it, and the folder it leaves empty
     result = runner.invoke(main, ["build", str(content), "--out", str(out)])
-    assert "were not written by this build" in result.output and (out / "posts" / "one" / "index.html").exists()
+    assert "written by an earlier build and not by this one" in result.output
+    assert (out / "posts" / "one" / "index.html").exists()
     result = runner.invoke(main, ["build", str(content), "--out", str(out), "--clean"])
-    assert result.exit_code == 0 and not (out / "posts" / "one" / "index.html").exists()
+    assert result.exit_code == 0 and not (out / "posts" / "one").exists()
     assert (out / "posts" / "two" / "index.html").exists()
+
+
+def test_clean_removes_only_what_an_earlier_build_wrote(tmp_path: Path, monkeypatch) -> None:
+    # given: a folder that is a git checkout with a README and a CNAME, and holds the content folder itself
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "pages"
+    (out / ".git" / "objects").mkdir(parents=True)
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (out / "README.md").write_text("The site's repository.\n")
+    (out / "CNAME").write_text("news.example.az\n")
+    content = _content(out)
+    (out / "content" / "articles" / "three.md").write_bytes(article("Story three", "2026-01-07"))
+    runner = CliRunner()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    # when: built twice into it with --clean, an article removed in between
+    assert runner.invoke(main, ["build", str(content), "--out", str(out), "--clean"]).exit_code == 0
+    (content / "articles" / "one.md").unlink()
+    del before[content / "articles" / "one.md"]
+    result = runner.invoke(main, ["build", str(content), "--out", str(out), "--clean"])
+
+    # then: only the removed article's page went; every file no build wrote is as it was, and is named
+    assert result.exit_code == 0, result.output
+    assert not (out / "posts" / "one").exists() and (out / "posts" / "three" / "index.html").exists()
+    assert {p: p.read_bytes() for p in before} == before
+    assert "were not written by a build that recorded them" in result.output
+
+
+def test_a_manifest_naming_files_outside_the_folder_removes_nothing_there(tmp_path: Path, monkeypatch) -> None:
+    from pressroom.publish import batch
+
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    out = tmp_path / "out"
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me\n")
+    out.mkdir()
+    (out / batch.MANIFEST).write_text(f"../precious.txt\n{outside}\nposts/../../precious.txt\n")
+
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(out), "--clean"])
+
+    assert result.exit_code == 0 and outside.read_text() == "keep me\n"
 
 
 def test_a_broken_theme_is_a_usage_error_naming_the_template(tmp_path: Path, monkeypatch) -> None:

@@ -33,7 +33,8 @@ def parse_now(value: str | None) -> datetime | None:
 @click.option("--now", "now_text", metavar="ISO", help="Fixed clock for undated and scheduled articles.")
 @click.option("--theme", "theme_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A theme folder (templates/, static/) whose files replace the default theme's by name.")
-@click.option("--clean", is_flag=True, help="Remove files in --out that this build did not write (stale pages).")
+@click.option("--clean", is_flag=True, help="Remove files an earlier build wrote in --out and this one did not (stale "
+              "pages), and the folders they leave empty. Files no build wrote are kept.")
 def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Path | None, clean: bool) -> None:
     """Build CONTENT_DIR into a static site in --out, with the rules the deployed pipeline follows.
 
@@ -46,7 +47,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     from rich.console import Console
     from rich.table import Table
 
-    from pressroom.publish.batch import EmptyFolder, build_folder, stale_files
+    from pressroom.publish.batch import EmptyFolder, build_folder, leftovers, remove_stale, write_manifest
     from pressroom.publish.status import ATTENTION, Status
 
     if out_dir.resolve() == content_dir.resolve() or content_dir.resolve() in out_dir.resolve().parents:
@@ -74,14 +75,19 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         sys.exit(EXIT_REJECTED)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = built.site_pages.write(out_dir)
-    stale = stale_files(out_dir, written)
+    left = leftovers(out_dir, written)
+    stale = left.stale
     if stale and clean:
-        for path in stale:
-            path.unlink()
+        remove_stale(out_dir, stale)
     elif stale:
-        err.print(f"[yellow]{len(stale)} file(s) in {out_dir} were not written by this build[/yellow] (pages of "
-                  f"articles since removed, drafted or renamed, old assets); --clean removes them, e.g. "
-                  f"{stale[0].relative_to(out_dir.resolve())}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]{len(stale)} file(s) in {out_dir} were written by an earlier build and not by this "
+                  f"one[/yellow] (pages of articles since removed, drafted or renamed, old assets); --clean removes "
+                  f"them, e.g. {stale[0].relative_to(out_dir.resolve())}", highlight=False, soft_wrap=True)
+    if left.others:
+        err.print(f"{len(left.others)} other file(s) in {out_dir} were not written by a build that recorded them "
+                  f"(kept, with or without --clean; remove any by hand), e.g. "
+                  f"{left.others[0].relative_to(out_dir.resolve())}", highlight=False, soft_wrap=True)
+    write_manifest(out_dir, [*written, *([] if clean else stale)])  # what a build wrote, and still there
     seconds = time.monotonic() - started
     table = Table(title="pressroom build", show_header=False)
     for status in (Status.PUBLISHED, Status.REJECTED, Status.HELD, Status.DRAFT, Status.SCHEDULED, Status.IGNORED):

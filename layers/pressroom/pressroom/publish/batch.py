@@ -116,11 +116,63 @@ def _files(root: Path, prefix: str = "") -> Iterator[str]:
             yield prefix + entry.name
 
 
-def stale_files(out: Path, written: Iterable[Path]) -> list[Path]:
-    """The files under `out` that are not among `written` (what a build into `out` did not write)."""
+MANIFEST = ".pressroom-files"  # in a built folder: the files the last build wrote there, one a line
+
+
+@dataclass
+class Leftovers:
+    """What a folder a build wrote holds besides that build's files."""
+
+    stale: list[Path]  # files an earlier build wrote that this one did not: `--clean` removes them
+    others: list[Path]  # files no build wrote (a README, a CNAME, a content folder): always left alone
+
+
+def leftovers(out: Path, written: Iterable[Path]) -> Leftovers:
+    """The files under `out` that a build which wrote `written` there did not write: those an earlier build
+    wrote (named in the manifest it left, `MANIFEST`) and the others. Hidden files and folders (a git
+    repository, the manifest) are never a build's, and are not looked into."""
     base = out.resolve()
     kept = {os.fspath(path) for path in written}
-    return [base / relative for relative in sorted(_files(base)) if os.path.join(base, relative) not in kept]
+    earlier = set(read_manifest(base))
+    stale, others = [], []
+    for relative in sorted(_files(base)):
+        if os.path.join(base, relative) in kept or never_uploaded(PurePosixPath(relative)):
+            continue
+        (stale if relative in earlier else others).append(base / relative)
+    return Leftovers(stale, others)
+
+
+def read_manifest(base: Path) -> list[str]:
+    """The relative paths the manifest in `base` names, those that stay inside it (an edited manifest names
+    nothing outside the folder)."""
+    try:
+        lines = (base / MANIFEST).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line for line in lines if line and not line.startswith("#") and _target(str(base), line) is not None]
+
+
+def write_manifest(base: Path, written: Iterable[Path]) -> None:
+    """Name the files a build wrote into `base`, for the next build's `leftovers` (an atomic replace)."""
+    base = base.resolve()
+    names = sorted(os.path.relpath(path, base) for path in written)
+    text = "# the files `pressroom build` last wrote here; `--clean` removes only files named here\n"
+    temporary = base / (MANIFEST + ".tmp")
+    temporary.write_text(text + "".join(name.replace(os.sep, "/") + "\n" for name in names), encoding="utf-8")
+    os.replace(temporary, base / MANIFEST)
+
+
+def remove_stale(base: Path, stale: Iterable[Path]) -> None:
+    """Remove these files, then each folder they leave empty (up to `base`, which stays)."""
+    base = base.resolve()
+    folders = set()
+    for path in stale:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        folders.update(parent for parent in path.parents if base in parent.parents)
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        with contextlib.suppress(OSError):  # not empty, or gone
+            folder.rmdir()
 
 
 def content_root(start: Path) -> Path | None:
