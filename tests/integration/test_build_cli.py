@@ -219,6 +219,19 @@ def test_a_broken_theme_is_a_usage_error_naming_the_template(tmp_path: Path, mon
     assert result.exit_code == 2 and "article.html" in result.output and "Traceback" not in result.output
 
 
+def test_a_theme_naming_what_the_site_does_not_have_is_named_with_its_template_line(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (tmp_path / "theme" / "templates").mkdir(parents=True)
+    (tmp_path / "theme" / "templates" / "list.html").write_text('{% extends "base.html" %}\n'
+                                                               "{% block main %}\n{{ no_such_thing }}\n{% endblock %}\n")
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "out"),
+                                       "--theme", str(tmp_path / "theme")])
+    assert result.exit_code == 2, result.output
+    assert "list.html:3: 'no_such_thing' is undefined" in " ".join(result.output.split())
+
+
 def test_a_file_deleted_while_the_folder_is_read_is_left_out(tmp_path: Path, monkeypatch) -> None:
     from pressroom.publish import batch
 
@@ -541,3 +554,13 @@ def test_the_command_builds_a_large_folder_with_workers_that_do_not_run_it_again
     assert len(list((out / "posts").iterdir())) == batch.IN_PROCESS_BELOW * 8 + 2
     assert WORKER_PRELOAD == batch.__name__
     assert not _run_as_the_command()  # imported by the test runner, the command line starts no fork server
+
+
+def test_a_theme_folder_with_no_theme_in_it_is_a_usage_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (tmp_path / "theme" / "template").mkdir(parents=True)  # a typo for templates/
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "out"),
+                                       "--theme", str(tmp_path / "theme")])
+    assert result.exit_code == 2 and "neither templates/ nor static/" in result.output
+    assert not (tmp_path / "out").exists()

@@ -53,6 +53,9 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     if out_dir.resolve() == content_dir.resolve() or content_dir.resolve() in out_dir.resolve().parents:
         raise click.UsageError(f"--out {out_dir} is inside the content folder {content_dir}: the next build "
                                "would read the site as content; write it elsewhere")
+    if theme_dir is not None and not any((theme_dir / part).is_dir() for part in ("templates", "static")):
+        raise click.UsageError(f"--theme {theme_dir} has neither templates/ nor static/: a theme folder holds the "
+                               "templates and static files that replace the default theme's (docs/theming.md)")
     now = parse_now(now_text)
     err = Console(stderr=True)
     started = time.monotonic()
@@ -63,8 +66,8 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     except EmptyFolder as exc:
         raise click.UsageError(str(exc)) from None
     except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise click.UsageError(f"the theme cannot render the site: {where}{exc.message or exc}") from None
+        raise click.UsageError(f"the theme cannot render the site: {template_place(exc)}{exc.message or exc}") \
+            from None
     for verdict in built.verdicts.values():
         if verdict.status in ATTENTION or verdict.status == Status.IGNORED:
             print_verdict(err, verdict)
@@ -103,6 +106,19 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         click.echo(f"No page written to {out_dir.resolve()}: nothing in {content_dir} is published")
     trouble = built.count(Status.REJECTED) + built.count(Status.HELD)
     sys.exit(EXIT_REJECTED if trouble else EXIT_OK)
+
+
+def template_place(exc: Exception) -> str:
+    """`file:line: ` of the template line a Jinja error comes from: a syntax error names it, and an error while
+    rendering has it in its traceback (Jinja gives template lines their own frames); empty when neither does."""
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}: "
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xml", ".txt"))]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 @contextmanager
