@@ -142,12 +142,16 @@ def progress_bar(console: Any) -> Iterator[Any]:
 
 
 def print_verdict(console: Any, verdict: Any) -> None:
-    """One line per problem of a file that needs the newsroom's attention (or that the pipeline ignores)."""
+    """One line per problem of a file that needs the newsroom's attention (or that the pipeline ignores), its
+    status first, then as `check` and a compiler write it: file:line: field: message (hint: ...)."""
+    from rich.markup import escape
+
+    from pressroom.cli.check import describe
+
     colour = {"rejected": "red", "held": "yellow"}.get(verdict.status.value, "cyan")
-    for problem in verdict.problems or [None]:
-        where = "".join(f" {name} {getattr(problem, name)}" for name in ("field", "line")
-                        if problem is not None and getattr(problem, name))
-        message = problem.message if problem is not None else ""
-        hint = f" ({problem.hint})" if problem is not None and problem.hint else ""
-        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {verdict.key}:{where} {message}{hint}",
+    for problem in verdict.problems:
+        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {escape(describe(verdict.key, problem))}",
                       highlight=False, soft_wrap=True)
+    if not verdict.problems:
+        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {escape(verdict.key)}", highlight=False,
+                      soft_wrap=True)
