@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from pressroom import urls
 from pressroom.cli import EXIT_OK, EXIT_REJECTED, main
 
 
@@ -93,7 +94,12 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     write_manifest(out_dir, [*written, *([] if clean else stale)])  # what a build wrote, and still there
     seconds = time.monotonic() - started
     table = Table(title="pressroom build", show_header=False)
-    for status in (Status.PUBLISHED, Status.REJECTED, Status.HELD, Status.DRAFT, Status.SCHEDULED, Status.IGNORED):
+    published = [key for key, verdict in built.verdicts.items() if verdict.status == Status.PUBLISHED]
+    table.add_row("articles published", str(sum(1 for key in published if urls.is_article_key(key))))
+    media = sum(1 for key in published if urls.is_media_key(key))
+    if media:
+        table.add_row("media published", str(media))
+    for status in (Status.REJECTED, Status.HELD, Status.DRAFT, Status.SCHEDULED, Status.IGNORED):
         table.add_row(status.value, str(built.count(status)))
     table.add_row("files written", str(len(written)))
     if clean:
