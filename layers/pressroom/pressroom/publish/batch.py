@@ -643,8 +643,8 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
     """Decide every file of a content folder as the pipeline would, and render the site unless only checking.
 
     `site` replaces the folder's own settings (its site.yaml still gets its verdict). With `out_dir`, the
-    article pages are written there as they are rendered, while the rest is (the build's `site_pages.write`
-    then writes what is left), unless site.yaml is refused.
+    article pages are written there by the processes that render them, once the listings are rendered (the
+    build's `site_pages.write` then writes what is left), unless site.yaml is refused.
     """
     now = now or datetime.now(UTC)
     with Workers(workers) as pool:
