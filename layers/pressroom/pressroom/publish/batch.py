@@ -408,7 +408,7 @@ def _render_held(job: tuple[str, list[str], Site, str | None, list[Post], str | 
     theme = render.load_theme(theme_dir)
     done: list[tuple[str, str, bytes | None]] = []
     for key in keys:
-        page = render.article_page(theme, site, _held[key], recent)
+        page = render.article_page(theme, site, _held.pop(key), recent)  # each page is rendered once
         target = _target(out, page.key) if out is not None else None
         if target is None:
             done.append((page.key, page.content_type, page.body))
