@@ -500,15 +500,21 @@ def test_a_worker_renders_and_writes_the_pages_of_the_articles_it_read(tmp_path:
     assert {key: out.body(key) for key in out.keys()} == {key: alone.body(key) for key in alone.keys()}
 
 
-def test_a_build_whose_listings_fail_writes_no_page_the_workers_rendered(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("template", "text"), [
+    ("list.html", "{{ not_a_variable }}"),
+    # only the last article's page fails: the workers have rendered the others by then
+    ("article.html", '{{ article.title }}{% if article.title == "Many 383" %}{{ not_a_variable }}{% endif %}'),
+])
+def test_a_build_whose_theme_fails_writes_no_page_the_workers_rendered(tmp_path: Path, template: str,
+                                                                     text: str) -> None:
     import jinja2
 
     from pressroom.publish import batch
 
-    # given: workers that read a folder of several chunks, and a theme whose listing template fails
+    # given: workers that read a folder of several chunks, and a theme whose listing or article template fails
     theme = tmp_path / "theme"
     (theme / "templates").mkdir(parents=True)
-    (theme / "templates" / "list.html").write_text("{{ not_a_variable }}")
+    (theme / "templates" / template).write_text(text)
     out = tmp_path / "site"
     with batch.Workers(2) as workers:
         plans = _read_by_started_workers(tmp_path, workers)

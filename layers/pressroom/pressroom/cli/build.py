@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -48,7 +49,14 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     from rich.console import Console
     from rich.table import Table
 
-    from pressroom.publish.batch import EmptyFolder, build_folder, leftovers, remove_stale, write_manifest
+    from pressroom.publish.batch import (
+        EmptyFolder,
+        Leftovers,
+        build_folder,
+        leftovers,
+        remove_stale,
+        write_manifest,
+    )
     from pressroom.publish.status import ATTENTION, Status
 
     if out_dir.resolve() == content_dir.resolve() or content_dir.resolve() in out_dir.resolve().parents:
@@ -58,6 +66,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         raise click.UsageError(f"--theme {theme_dir} has neither templates/ nor static/: a theme folder holds the "
                                "templates and static files that replace the default theme's (docs/theming.md)")
     now = parse_now(now_text)
+    pristine = not out_dir.is_dir() or next(os.scandir(out_dir), None) is None
     err = Console(stderr=True)
     started = time.monotonic()
     try:
@@ -79,18 +88,19 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         sys.exit(EXIT_REJECTED)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = built.site_pages.write(out_dir)
-    left = leftovers(out_dir, written)
+    # a folder empty before the build holds only what it wrote: it need not be looked through
+    left = Leftovers([], []) if pristine else leftovers(out_dir, written)
     stale = left.stale
     if stale and clean:
         remove_stale(out_dir, stale)
     elif stale:
         err.print(f"[yellow]{len(stale)} file(s) in {out_dir} were written by an earlier build and not by this "
                   f"one[/yellow] (pages of articles since removed, drafted or renamed, old assets); --clean removes "
-                  f"them, e.g. {stale[0].relative_to(out_dir.resolve())}", highlight=False, soft_wrap=True)
+                  f"them, e.g. {stale[0]}", highlight=False, soft_wrap=True)
     if left.others:
         err.print(f"{len(left.others)} other file(s) in {out_dir} were not written by a build that recorded them "
-                  f"(kept, with or without --clean; remove any by hand), e.g. "
-                  f"{left.others[0].relative_to(out_dir.resolve())}", highlight=False, soft_wrap=True)
+                  f"(kept, with or without --clean; remove any by hand), e.g. {left.others[0]}", highlight=False,
+                  soft_wrap=True)
     write_manifest(out_dir, [*written, *([] if clean else stale)])  # what a build wrote, and still there
     seconds = time.monotonic() - started
     table = Table(title="pressroom build", show_header=False)

@@ -121,24 +121,24 @@ MANIFEST = ".pressroom-files"  # in a built folder: the files the last build wro
 
 @dataclass
 class Leftovers:
-    """What a folder a build wrote holds besides that build's files."""
+    """What a folder a build wrote holds besides that build's files, by their paths relative to it."""
 
-    stale: list[Path]  # files an earlier build wrote that this one did not: `--clean` removes them
-    others: list[Path]  # files no build wrote (a README, a CNAME, a content folder): always left alone
+    stale: list[str]  # files an earlier build wrote that this one did not: `--clean` removes them
+    others: list[str]  # files no build wrote (a README, a CNAME, a content folder): always left alone
 
 
-def leftovers(out: Path, written: Iterable[Path]) -> Leftovers:
-    """The files under `out` that a build which wrote `written` there did not write: those an earlier build
-    wrote (named in the manifest it left, `MANIFEST`) and the others. Hidden files and folders (a git
-    repository, the manifest) are never a build's, and are not looked into."""
+def leftovers(out: Path, written: Iterable[str]) -> Leftovers:
+    """The files under `out` that a build which wrote `written` there (relative paths) did not write: those an
+    earlier build wrote (named in the manifest it left, `MANIFEST`) and the others. Hidden files and folders (a
+    git repository, the manifest) are never a build's, and are not looked into."""
     base = out.resolve()
-    kept = {os.fspath(path) for path in written}
+    kept = set(written)
     earlier = set(read_manifest(base))
     stale, others = [], []
     for relative in sorted(_files(base)):
-        if os.path.join(base, relative) in kept or never_uploaded(PurePosixPath(relative)):
+        if relative in kept or never_uploaded(PurePosixPath(relative)):
             continue
-        (stale if relative in earlier else others).append(base / relative)
+        (stale if relative in earlier else others).append(relative)
     return Leftovers(stale, others)
 
 
@@ -152,21 +152,22 @@ def read_manifest(base: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("#") and _target(str(base), line) is not None]
 
 
-def write_manifest(base: Path, written: Iterable[Path]) -> None:
-    """Name the files a build wrote into `base`, for the next build's `leftovers` (an atomic replace)."""
+def write_manifest(base: Path, written: Iterable[str]) -> None:
+    """Name the files a build wrote into `base` (relative paths), for the next build's `leftovers` (an atomic
+    replace)."""
     base = base.resolve()
-    names = sorted(os.path.relpath(path, base) for path in written)
     text = "# the files `pressroom build` last wrote here; `--clean` removes only files named here\n"
     temporary = base / (MANIFEST + ".tmp")
-    temporary.write_text(text + "".join(name.replace(os.sep, "/") + "\n" for name in names), encoding="utf-8")
+    temporary.write_text(text + "".join(name + "\n" for name in sorted(written)), encoding="utf-8")
     os.replace(temporary, base / MANIFEST)
 
 
-def remove_stale(base: Path, stale: Iterable[Path]) -> None:
-    """Remove these files, then each folder they leave empty (up to `base`, which stays)."""
+def remove_stale(base: Path, stale: Iterable[str]) -> None:
+    """Remove these files (relative paths), then each folder they leave empty (up to `base`, which stays)."""
     base = base.resolve()
     folders = set()
-    for path in stale:
+    for relative in stale:
+        path = base / relative
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         folders.update(parent for parent in path.parents if base in parent.parents)
@@ -284,9 +285,10 @@ class MemorySite:
                 return None
         return None
 
-    def write(self, out: Path, keys: Iterable[str] | None = None) -> list[Path]:
+    def write(self, out: Path, keys: Iterable[str] | None = None) -> list[str]:
         """Every object (or those of `keys`) as a file under `out`; a key that would leave `out` is not written,
-        nor one written there already as it is now (a build writes its article pages as they come).
+        nor one written there already as it is now (a build writes its article pages as they come). Returns the
+        path of each of those files relative to `out`, whether written now or before.
 
         On some disks (virtual machines, network shares) creating a folder or a file waits on the file
         system's journal for about a millisecond; those waits overlap when several threads create at once,
@@ -316,7 +318,7 @@ class MemorySite:
         else:
             for step in rest:
                 step()
-        return [Path(target) for target in targets.values()]
+        return [posixpath.normpath(key) for key in targets]
 
     def _held(self, key: str) -> bytes | Path:
         return self.pages[key] if key in self.pages else self.files[key]
@@ -372,13 +374,10 @@ def digest(data: bytes) -> str:
 
 _held: dict[str, Article] = {}  # in a worker process: the articles it read for the build named below, by key
 _held_for = ""
-_go: Any = None  # in a worker process: set by the build once every page may be written (see Workers.go)
-_unwritten: list[tuple[render.Page, str]] = []  # pages rendered before that, with the files they go to
+_unwritten: list[tuple[render.Page, str]] = []  # pages it rendered and holds until the build has them written
 
 
-def _start_worker(go: Any) -> None:
-    global _go
-    _go = go
+def _start_worker() -> None:
     collect_less()
 
 
@@ -400,8 +399,8 @@ def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]], build: str = 
 def _render_held(job: tuple[str, list[str], Site, str | None, list[Post], str | None],
                  ) -> list[tuple[str, str, bytes | None]]:
     """In a worker: the pages of the articles it read for `build`, by their content keys; each page's key,
-    Content-Type and body, or with `out` (a folder), None for the body: the page is written there, as soon as
-    the build allows it (`_write_held` writes what is left then)."""
+    Content-Type and body, or with `out` (a folder), None for the body: the page is held here, to be written
+    there when the whole site is rendered (`_write_held`)."""
     build, keys, site, theme_dir, recent, out = job
     if build != _held_for:
         raise LookupError("this worker read none of the build's articles")
@@ -415,8 +414,6 @@ def _render_held(job: tuple[str, list[str], Site, str | None, list[Post], str | 
             continue
         _unwritten.append((page, target))
         done.append((page.key, page.content_type, None))
-    if _go is not None and _go.is_set():
-        _write_held(build)
     return done
 
 
@@ -466,7 +463,6 @@ class Workers:
         self.count = min(count or os.cpu_count() or 1, _workers_allowed())
         self.build = uuid.uuid4().hex  # names this build's articles in the workers
         self.held: dict[str, int] = {}  # content key -> the worker that read it and holds its article
-        self.go: Any = None  # set once the workers may write the pages they render (the listings rendered)
         self._executors: list[ProcessPoolExecutor] | None = None
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
@@ -478,10 +474,9 @@ class Workers:
                 context = _process_context()
                 made: list[ProcessPoolExecutor] = []
                 try:
-                    self.go = context.Event()
                     for _ in range(self.count):
                         made.append(ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                                        initializer=_start_worker, initargs=(self.go,)))
+                                                        initializer=_start_worker))
                     self._executors = made
                 except OSError:  # no file descriptor or process left for them: the work is done here
                     for executor in made:
@@ -642,9 +637,9 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
                  progress: Progress | None = None, site: Site | None = None, out_dir: Path | None = None) -> Build:
     """Decide every file of a content folder as the pipeline would, and render the site unless only checking.
 
-    `site` replaces the folder's own settings (its site.yaml still gets its verdict). With `out_dir`, the
-    article pages are written there by the processes that render them, once the listings are rendered (the
-    build's `site_pages.write` then writes what is left), unless site.yaml is refused.
+    `site` replaces the folder's own settings (its site.yaml still gets its verdict). With `out_dir`, the site
+    is written there once every page is rendered, the article pages by the processes that render them, unless
+    site.yaml is refused (the build's `site_pages.write` then names the files and writes none again).
     """
     now = now or datetime.now(UTC)
     with Workers(workers) as pool:
@@ -778,9 +773,9 @@ def _render_chunk(job: tuple[Site, str | None, list[Post], list[Article]]) -> li
 def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str | None,
             progress: Progress | None, pool: Workers | None = None, *, out_dir: Path | None = None) -> None:
     """Every page of the site into `out`: the article pages in the workers that read the articles (when there
-    are any; with `out_dir`, they write them there too, once the listings are rendered: a build that fails
-    writes no page) while this process renders the listings, each put in the order the pipeline writes
-    them."""
+    are any) while this process renders the listings, each put in the order the pipeline writes them. With
+    `out_dir`, the site is written there once every page is rendered (a build that fails writes no page): the
+    workers write the article pages they hold while this process writes the others."""
     published = [p for p in plans.values() if p.status == Status.PUBLISHED and p.post and p.article]
     if not published:
         return  # no post was ever published: the pipeline writes no page at all
@@ -807,9 +802,7 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
             except (BrokenProcessPool, OSError):  # the worker died since the reading: rendered here
                 tasks.append((worker, None, part))
     listing = Listings(index, out, site, theme)
-    listings = listing.pages(Affected.everything(index))  # a failure here leaves every page unwritten
-    if executors is not None and pool is not None and pool.go is not None:
-        pool.go.set()  # from now on the workers write the pages they render
+    pages, gone = listing.pages(Affected.everything(index))
     for plan in published:  # key order: where two keys name one redirect, the later one writes last
         for redirect_key in plan.redirects:
             target = plan.post.url if plan.post else ""
@@ -817,12 +810,12 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
     done = 0
 
     def here_too(keys: list[str]) -> int:
-        """Pages of these articles rendered here (the worker that read them failed), written when asked."""
+        """Pages of these articles rendered here (the worker that read them failed)."""
         articles = [plans[key].article for key in keys]
-        return _put_pages(out, _render_chunk((site, theme_dir, recent, articles)), out_dir)  # type: ignore[arg-type]
+        return _put_pages(out, _render_chunk((site, theme_dir, recent, articles)))  # type: ignore[arg-type]
 
     for at in range(0, len(here), CHUNK):
-        done += _put_pages(out, _render_chunk((site, theme_dir, recent, here[at : at + CHUNK])), out_dir)
+        done += _put_pages(out, _render_chunk((site, theme_dir, recent, here[at : at + CHUNK])))
         if progress:
             progress("rendering", done, len(published))
     unwritten: dict[int, list[tuple[str, str, str]]] = {}  # worker -> (content key, page key, Content-Type)
@@ -840,25 +833,34 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
             done += here_too(keys)
         if progress:
             progress("rendering", done, len(published))
-    for worker, entries in unwritten.items():
-        try:
-            executors[worker].submit(_write_held, pool.build).result()  # type: ignore[index,union-attr]
-        except Exception:  # noqa: BLE001 - the worker could not write them: they are rendered and written here
-            here_too([key for key, _, _ in entries])
-            continue
-        for _, page_key, content_type in entries:
-            out.put_written(page_key, _target(base, page_key) or "", content_type)  # type: ignore[arg-type]
-    pages, gone = listings
     for key in gone:
         out.delete(key)
     for page in pages:
         out.put(page, extra_metadata=listing.metadata_of(page))
+    if out_dir is None:
+        return
+    writing: dict[int, Future[int] | None] = {}
+    for worker in unwritten:
+        try:
+            writing[worker] = executors[worker].submit(_write_held, pool.build)  # type: ignore[index,union-attr]
+        except (BrokenProcessPool, OSError):
+            writing[worker] = None
+    out.write(out_dir)  # every page but those the workers write meanwhile
+    for worker, entries in unwritten.items():
+        try:
+            if writing[worker] is None:
+                raise BrokenProcessPool("the worker is gone")
+            writing[worker].result()  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - the worker could not write them: they are rendered and written here
+            here_too([key for key, _, _ in entries])
+            out.write(out_dir, [page_key for _, page_key, _ in entries])
+            continue
+        for _, page_key, content_type in entries:
+            out.put_written(page_key, _target(base, page_key) or "", content_type)  # type: ignore[arg-type]
 
 
-def _put_pages(out: MemorySite, pages: list[render.Page], out_dir: Path | None) -> int:
-    """Pages rendered here, into `out` (and written to `out_dir`, when given)."""
+def _put_pages(out: MemorySite, pages: list[render.Page]) -> int:
+    """Pages rendered here, into `out`."""
     for page in pages:
         out.put(page)
-    if out_dir is not None:
-        out.write(out_dir, [page.key for page in pages])
     return len(pages)
