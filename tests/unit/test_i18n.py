@@ -116,6 +116,31 @@ def test_a_theme_folder_overrides_a_string_and_adds_a_language(tmp_path: Path) -
     assert theme.has_catalog("tr") and not render.load_theme().has_catalog("tr")
 
 
+@pytest.mark.parametrize("language", ["en", "az", "ru"])
+@pytest.mark.parametrize("source", [
+    '{{ _("About Us") }}|{{ gettext("Recent Posts") }}',
+    '{{ _("%(site)s Logo", site=name) }}',  # a variable is escaped, the translation is markup
+    '{{ _("100%% local") }}|{{ _("%(a)s and %(b)s", a=name, b=1) }}',
+    '{{ ngettext("%(num)d min read", "%(num)d min read", n) }}|{{ ngettext("%(num)d x", "%(num)d xs", n, num=7) }}',
+    '{% trans %}Archive of <b>{{ name }}</b>{% endtrans %}|{% trans count=n %}{{ count }} one{% pluralize %}'
+    '{{ count }} many{% endtrans %}',
+    '{% autoescape false %}{{ _("%(site)s Logo", site=name) }}{% endautoescape %}',
+])
+def test_the_interface_strings_render_as_jinjas_own_newstyle_gettext_renders_them(language: str, source: str,
+                                                                                   ) -> None:
+    # the theme installs its own gettext callables, leaner than the i18n extension's: same output
+    import jinja2
+
+    theme = render.load_theme()
+    translations = theme.translations(language)
+    jinjas = jinja2.Environment(**render._template_options())
+    jinjas.install_gettext_callables(translations.gettext, translations.ngettext, newstyle=True)  # type: ignore
+    values = {"site": Site(language=language), "name": "Kiçik & <Böyük>", "n": 3}
+    for n in (1, 3, 5):
+        values["n"] = n
+        assert theme.env.from_string(source).render(values) == jinjas.from_string(source).render(values)
+
+
 def test_a_language_without_a_catalog_reads_english_with_a_warning() -> None:
     theme, site = render.load_theme(), Site(language="fr")
     assert b"About Us" in _pages("fr")["index.html1"]
