@@ -145,7 +145,8 @@ class Theme:
 
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(f / "templates") for f in self.folders]),
-            bytecode_cache=self._bytecode or compiled_templates(TEMPLATE_BYTECODE), **_template_options())
+            bytecode_cache=self._bytecode or compiled_templates(TEMPLATE_BYTECODE), **_template_options(),
+            auto_reload=False)  # a template is not looked at again for each page: an edited theme is a new Theme
         # the interface strings and dates follow the language of the site being rendered (`site` in the context).
         # The i18n extension's newstyle callables, without its layers of calls through the context (a tenth of
         # an article page's rendering): a translation is markup, formatted with its escaped variables.
