@@ -528,6 +528,25 @@ def test_a_build_whose_theme_fails_writes_no_page_the_workers_rendered(tmp_path:
     assert not out.exists() or not any(path.is_file() for path in out.rglob("*"))
 
 
+def test_a_worker_warmed_on_a_failing_theme_leaves_the_failure_to_the_rendering(tmp_path: Path) -> None:
+    import jinja2
+
+    from pressroom.publish import batch
+
+    # given: a folder large enough for workers, and a theme whose article template fails on every page
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW + 10)
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "article.html").write_text("{{ not_a_variable }}")
+
+    # when: built (each worker renders one page ahead, while the build decides)
+    with pytest.raises(jinja2.UndefinedError):
+        batch.build_folder(content, theme_dir=str(theme), workers=2, out_dir=tmp_path / "site")
+
+    # then: the error is the rendering's, and nothing was written
+    assert not (tmp_path / "site").exists() or not any(p.is_file() for p in (tmp_path / "site").rglob("*"))
+
+
 def test_workers_are_as_many_as_the_open_file_limit_leaves_room_for(monkeypatch) -> None:
     import resource
 

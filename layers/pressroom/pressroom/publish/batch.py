@@ -396,6 +396,17 @@ def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]], build: str = 
     return found
 
 
+def _warm(job: tuple[str, Site, str | None]) -> None:
+    """In a worker, while the build decides (it waits meanwhile): one page of an article it read is rendered and
+    dropped, so that Jinja, the theme's templates and the language's catalog and dates are loaded before the
+    pages are rendered. A failure is left for that rendering to raise."""
+    build, site, theme_dir = job
+    article = next((a for a in _held.values() if a.date is not None), None) if build == _held_for else None
+    if article is not None:
+        with contextlib.suppress(Exception):
+            render.article_page(render.load_theme(theme_dir), site, article, [])
+
+
 def _render_held(job: tuple[str, list[str], Site, str | None, list[Post], str | None],
                  ) -> list[tuple[str, str, bytes | None]]:
     """In a worker: the pages of the articles it read for `build`, by their content keys; each page's key,
@@ -497,6 +508,12 @@ class Workers:
 
         self._starting = threading.Thread(target=start_all, name="pressroom-workers", daemon=True)
         self._starting.start()
+
+    def warm(self, site: Site, theme_dir: str | None) -> None:
+        """Have each worker that read articles load what rendering their pages needs (`_warm`), now."""
+        for worker in set(self.held.values()):
+            with contextlib.suppress(BrokenProcessPool, OSError):  # then its pages are rendered here
+                (self._executors or [])[worker].submit(_warm, (self.build, site, theme_dir))
 
     def starting(self) -> bool:
         """Whether the processes are still being started: a task submitted now waits until they all are."""
@@ -659,6 +676,8 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
             del judged[key], folder.inputs[key]  # gone while the folder was read: not part of this build
         readings = {key: reading for key, (reading, _) in judged.items()}
         digests = {key: data_digest for key, (_, data_digest) in judged.items()}
+        if render_pages:
+            pool.warm(site, theme_dir)
         plans = plans_for(readings, now)
         for key in [k for k, plan in plans.items() if plan.article is not readings[k].article]:
             pool.held.pop(key, None)  # decided on another article than the one its worker read: rendered here
