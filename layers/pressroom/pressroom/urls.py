@@ -58,6 +58,7 @@ def is_valid_slug(slug: str) -> bool:
     return all(ch == "-" or ch.isalnum() or unicodedata.category(ch)[0] == "M" for ch in slug)
 
 
+@lru_cache(maxsize=8192)  # a site's pages name the same few URLs again and again (Recent Posts, tags)
 def encode_path(path: str) -> str:
     """A key's path as it is written in a URL: every character outside RFC 3986's unreserved and path
     characters percent-encoded as UTF-8 (a path of letters, digits, hyphens and slashes is left as it is)."""
