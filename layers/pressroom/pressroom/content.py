@@ -103,7 +103,7 @@ class Article:
         """The article with its publication date; an undated one is dated on the site's calendar."""
         if self.date is None and when.tzinfo is not None:
             when = when.astimezone(zoneinfo.ZoneInfo(self.timezone))
-        return replace(self, date=when)
+        return self if when is self.date else replace(self, date=when)  # frozen: itself when its date stays
 
 
 def parse_article(key: str, data: bytes, site: Site, *, max_bytes: int | None = None) -> Article:
