@@ -547,6 +547,47 @@ def test_a_worker_warmed_on_a_failing_theme_leaves_the_failure_to_the_rendering(
     assert not (tmp_path / "site").exists() or not any(p.is_file() for p in (tmp_path / "site").rglob("*"))
 
 
+@pytest.mark.parametrize("order", ["sorted", "reversed", "shuffled"])
+def test_plans_begun_while_reading_are_the_plans_of_the_whole_folder(order: str) -> None:
+    import random
+    from datetime import UTC, datetime
+
+    from pressroom.publish import batch
+    from pressroom.publish.core import read_upload
+
+    # given: readings of a folder with a slug claimed twice, aliases at posts' URLs and elsewhere, a draft,
+    # a scheduled article and a rejected one
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    files = {
+        "articles/a.md": article("Same story", slug="same"),
+        "articles/b.md": article("Same story again", slug="same"),
+        "articles/c.md": article("Points at a", aliases=["/posts/same/", "/old/c.html"]),
+        "articles/d.md": article("Old name", aliases=["/posts/points-at-a/"]),
+        "articles/e.md": article("Draft", draft=True),
+        "articles/f.md": article("Later", date="2027-01-01"),
+        "articles/g.md": b"---\ntitle: [unclosed\n---\nbody\n",
+        **{f"articles/n{i}.md": article(f"Story {i}") for i in range(20)},
+    }
+    readings = {key: read_upload(key, data, batch.Site(), now=now) for key, data in files.items()}
+    keys = sorted(readings)
+    if order == "reversed":
+        keys.reverse()
+    elif order == "shuffled":
+        random.Random(7).shuffle(keys)
+
+    # when: each reading is given to the planner as it comes, in that order
+    planner = batch.Planner(now)
+    for key in keys:
+        planner.add(readings[key])
+    plans = planner.plans(readings)
+
+    # then: the plans are those decided once everything is read, in key order
+    whole = batch.plans_for(readings, now)
+    assert list(plans) == list(whole) == sorted(readings)
+    assert plans == whole
+    assert plans["articles/b.md"].status.value == "held" and plans["articles/c.md"].problems
+
+
 def test_workers_are_as_many_as_the_open_file_limit_leaves_room_for(monkeypatch) -> None:
     import resource
 

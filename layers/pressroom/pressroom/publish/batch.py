@@ -535,16 +535,20 @@ class Workers:
 
 
 def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int | None = None,
-             progress: Progress | None = None, pool: Workers | None = None) -> dict[str, tuple[Reading, str]]:
+             progress: Progress | None = None, pool: Workers | None = None,
+             planner: Planner | None = None) -> dict[str, tuple[Reading, str]]:
     """Parse every article (with the digest of the bytes parsed), in worker processes when there are enough
     of them (`pool.held` then names the worker that read each). Until the first worker answers (a process
-    takes a few tenths of a second to start), this process reads chunks too."""
+    takes a few tenths of a second to start), this process reads chunks too. Each reading is given to
+    `planner` as it comes."""
     readings: dict[str, tuple[Reading, str]] = {}
     total = len(jobs)
 
     def take(found: list[tuple[Reading, str]], worker: int | None = None) -> None:
         for reading, data_digest in found:
             readings[reading.key] = (reading, data_digest)
+            if planner is not None:
+                planner.add(reading)
             if worker is not None and pool is not None:
                 pool.held[reading.key] = worker
         if progress:
@@ -637,16 +641,41 @@ def _media(key: str, path: Path) -> tuple[Verdict, str, str | None]:
 def plans_for(readings: dict[str, Reading], now: datetime) -> dict[str, Plan]:
     """Every article's plan from a fresh index: who owns each slug is decided by key order, as the pipeline
     decides it whatever order the uploads arrive in."""
-    claims: dict[str, list[str]] = {}
-    for key, reading in sorted(readings.items()):
-        if reading.status == Status.PUBLISHED and reading.article is not None:
-            claims.setdefault(reading.article.slug, []).append(key)
-    taken = frozenset(urls.post_key(slug) for slug in claims)
-    plans = {}
-    for key, reading in sorted(readings.items()):
-        owner = claims[reading.article.slug][0] if reading.status == Status.PUBLISHED and reading.article else ""
-        plans[key] = decide(Known(SourceState(key), reading, "", now, owner=owner, taken=taken))
-    return plans
+    return Planner(now).plans(readings)
+
+
+class Planner:
+    """`plans_for`, begun while the articles are read (this process mostly waits on the workers then): each
+    reading is decided as it comes, as if its article owned its slug and had no alias at another post's URL;
+    once all are read, those for which that is not so are decided again. The plans are the same."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._early: dict[str, tuple[Reading, Plan]] = {}
+
+    def add(self, reading: Reading) -> None:
+        owner = reading.key if reading.status == Status.PUBLISHED and reading.article else ""
+        self._early[reading.key] = (reading, self._decide(reading, owner, frozenset()))
+
+    def plans(self, readings: dict[str, Reading]) -> dict[str, Plan]:
+        claims: dict[str, list[str]] = {}
+        for key, reading in sorted(readings.items()):
+            if reading.status == Status.PUBLISHED and reading.article is not None:
+                claims.setdefault(reading.article.slug, []).append(key)
+        taken = frozenset(urls.post_key(slug) for slug in claims)
+        plans = {}
+        for key, reading in sorted(readings.items()):
+            article = reading.article if reading.status == Status.PUBLISHED else None
+            owner = claims[article.slug][0] if article else ""
+            early = self._early.get(key)
+            if early is not None and early[0] is reading and owner in ("", key) and not (article and article.aliases):
+                plans[key] = early[1]
+            else:
+                plans[key] = self._decide(reading, owner, taken)
+        return plans
+
+    def _decide(self, reading: Reading, owner: str, taken: frozenset[str]) -> Plan:
+        return decide(Known(SourceState(reading.key), reading, "", self.now, owner=owner, taken=taken))
 
 
 def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | None = None,
@@ -671,14 +700,15 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
             verdicts[settings.key] = settings
         articles = [k for k in folder.inputs if urls.is_article_key(k)]
         jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
-        judged = read_all(jobs, progress=progress, pool=pool)
+        planner = Planner(now)
+        judged = read_all(jobs, progress=progress, pool=pool, planner=planner)
         for key in [k for k, (reading, _) in judged.items() if reading.status == Status.DELETED]:
             del judged[key], folder.inputs[key]  # gone while the folder was read: not part of this build
         readings = {key: reading for key, (reading, _) in judged.items()}
         digests = {key: data_digest for key, (_, data_digest) in judged.items()}
         if render_pages:
             pool.warm(site, theme_dir)
-        plans = plans_for(readings, now)
+        plans = planner.plans(readings)
         for key in [k for k, plan in plans.items() if plan.article is not readings[k].article]:
             pool.held.pop(key, None)  # decided on another article than the one its worker read: rendered here
         for key, plan in plans.items():
