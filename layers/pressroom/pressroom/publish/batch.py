@@ -326,8 +326,7 @@ class MemorySite:
     def _write_one(self, key: str, target: str) -> None:
         held = self._held(key)
         if isinstance(held, bytes):
-            with open(target, "wb") as handle:
-                handle.write(held)
+            write_file(target, held)
         else:
             shutil.copyfile(held, target)
         self._written[key] = (target, held)
@@ -435,11 +434,28 @@ def _write_held(build: str) -> int:
     written = 0
     while _unwritten:
         page, target = _unwritten.pop()
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(page.body)
+        write_file(target, page.body, make_folder=True)
         written += 1
     return written
+
+
+def write_file(target: str, body: bytes, *, make_folder: bool = False) -> None:
+    """Write `body` to the file `target` (and, with `make_folder`, its folder first, when missing): with the
+    system calls alone, a few microseconds less a file than `open()`, for the thousands of pages of a build."""
+    if make_folder:
+        try:
+            os.mkdir(os.path.dirname(target))
+        except FileExistsError:
+            pass
+        except FileNotFoundError:  # its parent is missing too
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(body)
+        while view:
+            view = view[os.write(handle, view):]
+    finally:
+        os.close(handle)
 
 
 def _target(base: str, key: str) -> str | None:
