@@ -45,7 +45,6 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     every article is published (or a draft, or scheduled), 1 when any is rejected or held, or site.yaml is
     refused (then nothing is written), 2 for usage errors.
     """
-    import jinja2
     from rich.console import Console
     from rich.table import Table
 
@@ -75,7 +74,11 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
                                  progress=progress, out_dir=out_dir)
     except EmptyFolder as exc:
         raise click.UsageError(str(exc)) from None
-    except jinja2.TemplateError as exc:
+    except Exception as exc:
+        import jinja2  # not before the build: the workers are started sooner without it (it is loaded meanwhile)
+
+        if not isinstance(exc, jinja2.TemplateError):
+            raise
         raise click.UsageError(f"the theme cannot render the site: {template_place(exc)}{exc.message or exc}") \
             from None
     for verdict in built.verdicts.values():
