@@ -286,7 +286,10 @@ def test_aliases_are_paths_on_this_site() -> None:
 
 
 @pytest.mark.parametrize("alias", ["old/story", "https://example.org/x", "/a/../b", "//evil.example/x",
-                                   "/x?y=1", "/x#frag", '/a"b', "/a b"])
+                                   "/x?y=1", "/x#frag", '/a"b', "/a b",
+                                   # once decoded, a path a folder of files reads as another (a post's page)
+                                   "/posts/story//", "/x/%2e%2e/posts/story/", "/x/%2E/story.html",
+                                   "/.gitignore", "/.git/HEAD", "/old/.hidden/story.html"])
 def test_alias_outside_this_site_or_climbing_paths_is_rejected(alias: str) -> None:
     # when
     found = problems("articles/a.md", front_matter(title="T", aliases=[alias]))

@@ -528,6 +528,11 @@ def _build(key: str, meta: dict[str, Any], body_html: str, site: Site, *, fmt: s
         elif urls.is_reserved_key(urls.url_to_key(alias)):
             read.problem("aliases", f"alias {alias!r} is a URL the site itself serves, so it cannot redirect",
                          "an alias names an old address of this article, such as /2019/05/story.html")
+        elif not _plain_key(urls.url_to_key(alias)):
+            read.problem("aliases", f"alias {alias!r} names an empty, '.' or '..' part or a hidden name (one "
+                         "starting with '.') once its percent-escapes are decoded",
+                         "a folder of files would read it as another address: write the old address as it was "
+                         "served, such as /2019/05/story.html")
     words = markup.word_count(body_html)
     if not words and "<img" not in body_html:
         read.problems.append(Problem("the article has no body", line=body_line, hint="write the article's text"))
@@ -583,6 +588,12 @@ def _slug(key: str, read: _Fields, mode: str) -> str:
         read.problem("slug", f"{raw!r} leaves no letters or digits for the URL", "use letters, digits and hyphens")
         return ""
     return slug
+
+
+def _plain_key(key: str) -> bool:
+    """A key of named parts only: none empty, '.' or '..' (a file system reads `a//b` and `x/../a` as the file
+    `a/b` or `a`, which may be another post's page) and none hidden (a folder of files keeps those to itself)."""
+    return all(part and not part.startswith(".") for part in key.split("/"))
 
 
 def _is_alias_path(alias: str) -> bool:
