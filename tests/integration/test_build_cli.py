@@ -588,6 +588,36 @@ def test_plans_begun_while_reading_are_the_plans_of_the_whole_folder(order: str)
     assert plans["articles/b.md"].status.value == "held" and plans["articles/c.md"].problems
 
 
+@pytest.mark.parametrize("many", [False, True])
+def test_a_file_where_the_site_needs_a_folder_stops_the_build_before_it_writes(tmp_path: Path, monkeypatch,
+                                                                            many: bool) -> None:
+    # given: an article with an alias at /CNAME (CNAME/index.html), and a CNAME file in the folder built into
+    monkeypatch.chdir(ROOT)
+    content = _many(tmp_path, 70) if many else _content(tmp_path)
+    (content / "articles" / "zz.md").write_bytes(article("Moved here", aliases=["/CNAME"]))
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "CNAME").write_text("news.example.org\n")
+
+    # when
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(out)])
+
+    # then: a usage error naming the file, and nothing written (workers or not)
+    assert result.exit_code == 2, result.output
+    assert "CNAME is a file where the site needs a folder (for CNAME/index.html)" in result.output
+    assert [p.name for p in out.iterdir()] == ["CNAME"]
+
+
+def test_a_site_whose_file_is_the_folder_of_another_is_not_written(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (content / "articles" / "zz.md").write_bytes(article("Odd", aliases=["/posts/one/index.html/"]))
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 2, result.output
+    assert "both the file posts/one/index.html and files in a folder of that name" in result.output
+    assert not (tmp_path / "site").exists()
+
+
 def test_workers_are_as_many_as_the_open_file_limit_leaves_room_for(monkeypatch) -> None:
     import resource
 

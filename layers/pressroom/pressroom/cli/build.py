@@ -50,6 +50,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
 
     from pressroom.publish.batch import (
         EmptyFolder,
+        InTheWay,
         Leftovers,
         build_folder,
         leftovers,
@@ -74,6 +75,8 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
                                  progress=progress, out_dir=out_dir)
     except EmptyFolder as exc:
         raise click.UsageError(str(exc)) from None
+    except InTheWay as exc:
+        raise click.UsageError(f"nothing written: {exc}") from None
     except Exception as exc:
         import jinja2  # not before the build: the workers are started sooner without it (it is loaded meanwhile)
 

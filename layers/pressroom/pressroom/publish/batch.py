@@ -75,6 +75,36 @@ class EmptyFolder(ValueError):
     """A folder with neither site.yaml nor articles/: most likely not the content folder meant."""
 
 
+class InTheWay(ValueError):
+    """A site that cannot be written into a folder as it is: a file where one of its folders goes."""
+
+
+def in_the_way(base: str, keys: Iterable[str]) -> str | None:
+    """Why the site of these keys cannot be written into the folder `base` (None when it can): a key whose
+    file is a folder of another key (in a bucket `a` and `a/b` may both be objects, not on a disk), or a
+    file already in `base` where a folder of the site goes (a CNAME where an alias wants CNAME/index.html).
+    Only folders whose parent exists are looked at: nothing, below a folder the build makes."""
+    files = {posixpath.normpath(key) for key in keys}
+    folders = {parent for key in files for parent in itertools.accumulate(key.split("/")[:-1],
+                                                                           lambda a, b: f"{a}/{b}")}
+    clash = sorted(files & folders)
+    if clash:
+        return f"the site has both the file {clash[0]} and files in a folder of that name"
+    missing: set[str] = set()
+    for folder in sorted(folders, key=lambda f: f.count("/")):
+        parent = posixpath.dirname(folder)
+        if parent in missing:
+            missing.add(folder)
+            continue
+        path = os.path.join(base, folder)
+        if not os.path.lexists(path):
+            missing.add(folder)
+        elif not os.path.isdir(path):
+            needing = min(key for key in files if key.startswith(folder + "/"))
+            return f"{path} is a file where the site needs a folder (for {needing})"
+    return None
+
+
 def never_uploaded(relative: Path) -> bool:
     """Hidden files and folders and editor leftovers (backups, swap files) are never uploaded."""
     name = relative.name
@@ -146,7 +176,7 @@ def read_manifest(base: Path) -> list[str]:
     """The relative paths the manifest in `base` names, those that stay inside it (an edited manifest names
     nothing outside the folder)."""
     try:
-        lines = (base / MANIFEST).read_text(encoding="utf-8").splitlines()
+        lines = (base / MANIFEST).read_text(encoding="utf-8").split("\n")  # as written: a name may hold U+2028
     except (OSError, UnicodeDecodeError):
         return []
     return [line for line in lines if line and not line.startswith("#") and _target(str(base), line) is not None]
@@ -904,6 +934,10 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
         out.put(page, extra_metadata=listing.metadata_of(page))
     if out_dir is None:
         return
+    worker_pages = [page_key for entries in unwritten.values() for _, page_key, _ in entries]
+    conflict = in_the_way(base, [*out.keys(), *worker_pages])  # type: ignore[arg-type]
+    if conflict is not None:
+        raise InTheWay(conflict)
     writing: dict[int, Future[int] | None] = {}
     for worker in unwritten:
         try:
