@@ -232,6 +232,23 @@ def test_a_theme_naming_what_the_site_does_not_have_is_named_with_its_template_l
     assert "list.html:3: 'no_such_thing' is undefined" in " ".join(result.output.split())
 
 
+def test_a_theme_expression_that_fails_is_named_with_its_template_line(tmp_path: Path, monkeypatch) -> None:
+    # given: an article template whose expression raises a Python error (not a Jinja one)
+    monkeypatch.chdir(ROOT)
+    content = _content(tmp_path)
+    (tmp_path / "theme" / "templates").mkdir(parents=True)
+    (tmp_path / "theme" / "templates" / "article.html").write_text("{{ article.title }}\n{{ 1 / 0 }}\n")
+
+    # when
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(tmp_path / "out"),
+                                       "--theme", str(tmp_path / "theme")])
+
+    # then: a usage error naming the template line and the error, no traceback, nothing written
+    assert result.exit_code == 2, result.output
+    assert "article.html:2: ZeroDivisionError: division by zero" in " ".join(result.output.split())
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
 def test_a_file_deleted_while_the_folder_is_read_is_left_out(tmp_path: Path, monkeypatch) -> None:
     from pressroom.publish import batch
 

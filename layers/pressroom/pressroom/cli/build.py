@@ -80,10 +80,14 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     except Exception as exc:
         import jinja2  # not before the build: the workers are started sooner without it (it is loaded meanwhile)
 
-        if not isinstance(exc, jinja2.TemplateError):
+        place = template_place(exc)
+        if isinstance(exc, jinja2.TemplateError):
+            message = exc.message or str(exc)
+        elif place:  # raised by an expression of a template (a division by zero, a method that fails)
+            message = f"{type(exc).__name__}: {exc}"
+        else:
             raise
-        raise click.UsageError(f"the theme cannot render the site: {template_place(exc)}{exc.message or exc}") \
-            from None
+        raise click.UsageError(f"the theme cannot render the site: {place}{message}") from None
     for verdict in built.verdicts.values():
         if verdict.status in ATTENTION or verdict.status == Status.IGNORED:
             print_verdict(err, verdict)
