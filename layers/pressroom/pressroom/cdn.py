@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -74,7 +74,7 @@ def invalidate(cloudfront: Any, distribution_id: str | None, paths: list[str], *
         return None
     if len(paths) > MAX_PATHS:
         paths = ["/*"]
-    reference = f"pressroom-{uuid.uuid4()}"
+    reference = f"pressroom-{os.urandom(16).hex()}"  # (uuid imports platform: 3 ms)
     for attempt in range(attempts):
         try:
             response = cloudfront.create_invalidation(

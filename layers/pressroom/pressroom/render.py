@@ -10,7 +10,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from functools import lru_cache, partial
 from html import escape
 from pathlib import Path
@@ -478,6 +477,9 @@ def _rfc3339(when: datetime) -> str:
 
 
 def _rfc822(when: datetime) -> str:
+    """An RSS date (the email package, 3 ms to import, is loaded only for these)."""
+    from email.utils import format_datetime
+
     return format_datetime(_aware(when))
 
 

@@ -11,7 +11,6 @@ import posixpath
 import shutil
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -518,7 +517,7 @@ class Workers:
 
     def __init__(self, count: int | None = None) -> None:
         self.count = min(count or os.cpu_count() or 1, _workers_allowed())
-        self.build = uuid.uuid4().hex  # names this build's articles in the workers
+        self.build = os.urandom(16).hex()  # names this build's articles in the workers
         self.held: dict[str, int] = {}  # content key -> the worker that read it and holds its article
         self._executors: list[ProcessPoolExecutor] | None = None
         self._lock = threading.Lock()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -601,7 +601,7 @@ def fan_out_rebuild(svc: Services, *, rebuild_id: str | None = None) -> tuple[st
     """
     if not svc.config.render_queue_url:
         raise RuntimeError("RENDER_QUEUE_URL is not set: a full rebuild needs the render queue")
-    rebuild_id = rebuild_id or uuid.uuid4().hex
+    rebuild_id = rebuild_id or os.urandom(16).hex()
     keys = sorted(svc.content.keys(urls.CONTENT_ARTICLES)) + sorted(svc.content.keys(urls.CONTENT_MEDIA))
     bodies = [task_message(k, "rebuild", rebuild_id) for k in keys]
     bodies.append(task_message("*", "listing", rebuild_id))
