@@ -157,6 +157,12 @@ _WORDS = st.sampled_from([
     "`", "-", "- item", "?", "", " ", "  lead", "trail  ", "ü", "1:30", "2026-03-09T10:00:00Z",
     "true", "TRUE", "Off", "OFF", "nULL", "yEs", "y", "n", "o", "~x", "1e-3", "1-2", "-1-2", "0-1", "+1-2", ".5-1",
     "1.5e-3", "0x1F-2", "017", "0b101", "1_0-0", "-.inf", "<<x", "=x",
+    # a colon or a hash inside a plain value: text, unless a space follows the colon or comes before the hash
+    "https://example.org/a", "http://a.b:8080/x?y", "C# news", "x#y", "a:b:c", "a:", "a:#", "a#:b", "10:30:00",
+    "1:2:3", "-1:30", "a: b:c", "a :b", "a# b", "a #", "x:\u00a0y", "x\u00a0#y", "x\u3000#y", "::", "a::b",
+    "190:20:30.15", "1:30.5", "0x1:2", "+1:2", "a :", ":", "#", "t:1", "yes:no", "null:x",
+    # decimal integers, and what looks like one
+    "10", "0", "7", "00", "007", "08", "10_0", "999999999999999999", "1234567890123456789012", "1.", "10e", "٣",
 ])
 _NAMES = st.sampled_from(["title", "date", "tags", "slug", "draft", "yes", "null", "_x", "a-b", "Title", "1a", "on"])
 _PAIRS = st.tuples(_NAMES, _WORDS).map(lambda pair: f"{pair[0]}: {pair[1]}")
@@ -181,6 +187,8 @@ _LINES = st.one_of(
 @example("title: a\n \u00a0\ndate: b")
 @example("\u3000")
 @example("y:\n  \u3000")
+@example("base_url: https://gazette.example.org\ntitle: C# news\ntime: 12:30")
+@example("# the site\nname: Gazette\n#posts_per_page: 5\nposts_per_page: 10")
 def test_simple_front_matter_reads_as_the_loader_reads_it(text: str) -> None:
     # given: front matter of the lines articles write, and of lines only the loader reads right
     simple = yamlsafe._simple(text)
@@ -205,6 +213,13 @@ def test_the_characters_read_without_the_loader_are_those_yaml_prints_as_they_ar
     for code in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
         char = chr(code)
         assert (yamlsafe._OUTSIDE_SIMPLE.search(char) is None) == bool(allowed.fullmatch(char)), hex(code)
+
+
+def test_typical_settings_are_read_without_the_loader() -> None:
+    text = "# shared by every page\nname: Gazette\nbase_url: https://news.example.org\nposts_per_page: 10\n"
+    assert yamlsafe._simple(text) == yamlsafe.Document(
+        {"name": "Gazette", "base_url": "https://news.example.org", "posts_per_page": 10},
+        {"name": 2, "base_url": 3, "posts_per_page": 4})
 
 
 def test_typical_front_matter_is_read_without_importing_pyyaml() -> None:

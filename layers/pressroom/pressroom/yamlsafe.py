@@ -94,14 +94,17 @@ def _loaded(text: str) -> Document:
         raise YamlError(f"invalid YAML value: {exc}") from None
 
 
-# Front matter is mostly one `name: value` a line, each value a word or a few, or a list of them in brackets.
+# Front matter and site.yaml are mostly one `name: value` a line (and comment lines), each value a word or a few
+# (a URL), or a list of them in brackets.
 # Such a document is read here with the loader's own resolver and constructors (what makes `yes` a boolean and
 # `0x1F` a number), without its parser walked twice; anything else, or anything the loader would refuse or
-# read otherwise, goes to the loader. A plain scalar here starts with no YAML indicator and holds no `:` or
-# `#`; in brackets, no `,` or bracket either. Only printable characters, no tab and no line break but \n.
+# read otherwise, goes to the loader. A plain scalar here starts with no YAML indicator and holds no `: ` or
+# ` #`; in brackets, no `:`, `#`, `,` or bracket at all. Only printable characters, no tab and no line break but \n.
 _SIMPLE_MAX_CHARS = 4096  # far fewer values than MAX_NODES
 _FIRST = "[^\\s\\-?:,\\[\\]{}#&*!|>'\"%@`]"
-_PLAIN_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]*):(?: +({_FIRST}[^#:\n]*?)| +\[ *((?:{_FIRST}[^#:,\[\]{{}}\n]*?"
+# after the first character, a `:` not followed by a space and a `#` not preceded by one are text to YAML (a URL, C#)
+_INNER = "(?:[^#:\\n]|:(?=\\S)|(?<=\\S)#)"
+_PLAIN_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]*):(?: +({_FIRST}{_INNER}*?)| +\[ *((?:{_FIRST}[^#:,\[\]{{}}\n]*?"
                          rf"(?: *, *{_FIRST}[^#:,\[\]{{}}\n]*?)*)?) *\])? *")
 _ITEM_SEPARATOR = re.compile(r" *, *")
 # controls (but \n), C1 and YAML's other line breaks, surrogates, the byte-order mark and noncharacters: written as
@@ -120,6 +123,7 @@ _BOOLEANS = {spelling: truth for word, truth in (("yes", True), ("no", False), (
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TYPED_FIRST = frozenset("-+.0123456789<=~")
 _DASH_INSIDE = re.compile("[^eE]-")
+_DECIMAL = re.compile("0|[1-9][0-9]{0,17}")  # no sign, underscore, leading zero (octal) or `:` (base 60)
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +149,8 @@ def _simple(text: str) -> Document | None:
             return None
         if text[0] not in _TYPED_FIRST or _DASH_INSIDE.search(text):
             return text
+        if _DECIMAL.fullmatch(text):  # a count (posts_per_page: 10): what YAML 1.1 reads as a decimal integer
+            return int(text)
         loader, node_of, constructors = _scalars()
         tag = loader.resolve(node_of, text, (True, False))
         if tag not in _SIMPLE_TAGS:
@@ -153,8 +159,8 @@ def _simple(text: str) -> Document | None:
 
     try:
         for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip(" "):  # blank to YAML: only spaces (a no-break space is content to it)
-                continue
+            if not line.strip(" ") or line.startswith("#"):  # blank to YAML (only spaces: a no-break space is
+                continue  # content to it), or a comment from the line's start
             match = _PLAIN_LINE.fullmatch(line)
             if match is None:
                 return None
