@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath
 from typing import Any
 
 from pressroom import collect_less, render, urls
@@ -104,10 +104,12 @@ def in_the_way(base: str, keys: Iterable[str]) -> str | None:
     return None
 
 
-def never_uploaded(relative: Path) -> bool:
-    """Hidden files and folders and editor leftovers (backups, swap files) are never uploaded."""
-    name = relative.name
-    return any(part.startswith((".", "#")) for part in relative.parts) or name.endswith(EDITOR_LEFTOVERS) \
+def never_uploaded(relative: str | PurePath) -> bool:
+    """Hidden files and folders and editor leftovers (backups, swap files) are never uploaded. `relative`: a
+    relative path, or a key (a string: no path object is made for each file of a large folder)."""
+    parts = relative.split("/") if isinstance(relative, str) else relative.parts
+    name = parts[-1] if parts else ""
+    return any(part.startswith((".", "#")) for part in parts) or name.endswith(EDITOR_LEFTOVERS) \
         or name == VIM_PROBE
 
 
@@ -121,7 +123,7 @@ def scan(root: Path) -> Folder:
     inputs: dict[str, Path] = {}
     ignored: dict[str, str] = {}
     for key in sorted(_files(root)):
-        if never_uploaded(PurePosixPath(key)):
+        if never_uploaded(key):
             ignored[key] = "hidden files and editor leftovers are not uploaded"
         elif urls.is_input_key(key):
             inputs[key] = root / key
@@ -165,7 +167,7 @@ def leftovers(out: Path, written: Iterable[str]) -> Leftovers:
     earlier = set(read_manifest(base))
     stale, others = [], []
     for relative in sorted(_files(base)):
-        if relative in kept or never_uploaded(PurePosixPath(relative)):
+        if relative in kept or never_uploaded(relative):
             continue
         (stale if relative in earlier else others).append(relative)
     return Leftovers(stale, others)
