@@ -635,6 +635,23 @@ def test_a_site_whose_file_is_the_folder_of_another_is_not_written(tmp_path: Pat
     assert not (tmp_path / "site").exists()
 
 
+def test_the_callers_work_runs_once_in_a_build_with_workers(tmp_path: Path) -> None:
+    from pressroom.publish import batch
+
+    # given: a folder large enough for workers, and work of the caller's own
+    content = _many(tmp_path, batch.CHUNK * 6)
+    ran: list[str] = []
+
+    # when: built with it, and without
+    built = batch.build_folder(content, workers=2, meanwhile=lambda: ran.append("once"))
+    alone = batch.build_folder(content, workers=2)
+
+    # then: it ran once (while the workers read, or once everything was read, when they were slow to start), and
+    # the build is the same
+    assert ran == ["once"]
+    _same_build(built, alone)
+
+
 def test_workers_are_as_many_as_the_open_file_limit_leaves_room_for(monkeypatch) -> None:
     import resource
 

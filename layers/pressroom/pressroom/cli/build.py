@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,6 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     every article is published (or a draft, or scheduled), 1 when any is rejected or held, or site.yaml is
     refused (then nothing is written), 2 for usage errors.
     """
-    from rich.console import Console
-    from rich.table import Table
-
     from pressroom.publish.batch import (
         EmptyFolder,
         InTheWay,
@@ -67,12 +65,13 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
                                "templates and static files that replace the default theme's (docs/theming.md)")
     now = parse_now(now_text)
     pristine = not out_dir.is_dir() or next(os.scandir(out_dir), None) is None
-    err = Console(stderr=True)
+    # Rich (a fifth of the command's start) is loaded while the workers read, unless a terminal shows the bar
+    shown = sys.stderr.isatty() or any(name in os.environ for name in ("FORCE_COLOR", "TTY_COMPATIBLE"))
     started = time.monotonic()
     try:
-        with progress_bar(err) as progress:
+        with progress_bar(console() if shown else None) as progress:
             built = build_folder(content_dir, now=now, theme_dir=str(theme_dir) if theme_dir else None,
-                                 progress=progress, out_dir=out_dir)
+                                 progress=progress, out_dir=out_dir, meanwhile=None if shown else console)
     except EmptyFolder as exc:
         raise click.UsageError(str(exc)) from None
     except InTheWay as exc:
@@ -88,6 +87,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         else:
             raise
         raise click.UsageError(f"the theme cannot render the site: {place}{message}") from None
+    err = console()
     for verdict in built.verdicts.values():
         if verdict.status in ATTENTION or verdict.status == Status.IGNORED:
             print_verdict(err, verdict)
@@ -113,6 +113,8 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
                   soft_wrap=True)
     write_manifest(out_dir, [*written, *([] if clean else stale)])  # what a build wrote, and still there
     seconds = time.monotonic() - started
+    from rich.table import Table
+
     table = Table(title="pressroom build", show_header=False)
     published = [key for key, verdict in built.verdicts.items() if verdict.status == Status.PUBLISHED]
     table.add_row("articles published", str(sum(1 for key in published if urls.is_article_key(key))))
@@ -147,10 +149,20 @@ def template_place(exc: Exception) -> str:
     return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
+@lru_cache(maxsize=1)
+def console() -> Any:
+    """The command's standard error, as rich writes to it (with the summary's table loaded too)."""
+    import rich.table  # noqa: F401 - loaded with the console, for the summary
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 @contextmanager
 def progress_bar(console: Any) -> Iterator[Any]:
-    """A progress callback for the batch core: a bar with counts and an ETA on a terminal, nothing elsewhere."""
-    if not console.is_terminal:
+    """A progress callback for the batch core: a bar with counts and an ETA on a terminal, nothing elsewhere
+    (nor without a console)."""
+    if console is None or not console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
