@@ -26,6 +26,8 @@ def test_init_writes_a_commented_site_a_sample_article_and_media(tmp_path: Path)
     assert 'base_url: "https://news.example.az"' in settings
     assert settings.count("\n# ") >= 8  # every setting is explained
     assert (folder / "articles" / "welcome.md").is_file() and (folder / "media").is_dir()
+    # the sample article is dated on the newsroom's clock (so its day is Baku's, not Greenwich's)
+    assert "+04:00\n" in (folder / "articles" / "welcome.md").read_text(encoding="utf-8").split("---")[1]
     # it ends with the next two commands
     assert f"pressroom dev {folder}" in result.output and f"pressroom publish {folder} --stack" in result.output
     checked = CliRunner().invoke(main, ["check", str(folder)])

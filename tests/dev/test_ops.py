@@ -98,6 +98,20 @@ def test_new_writes_a_draft_article_that_parses(tmp_path: Path) -> None:
     assert parsed.date is not None
 
 
+def test_new_dates_the_article_on_the_sites_clock(tmp_path: Path) -> None:
+    # given: a site in Baku (UTC+4 all year)
+    folder = _content(tmp_path)
+    (folder / "site.yaml").write_text("name: Xəbər\ntimezone: Asia/Baku\n", encoding="utf-8")
+
+    # when
+    result = CliRunner().invoke(main, ["new", "Gecə növbəsi", "--dir", str(folder)])
+
+    # then: the date is written with Baku's offset, so the day it names is the newsroom's
+    assert result.exit_code == 0, result.output
+    front = (folder / "articles" / "gece-novbesi.md").read_text(encoding="utf-8").split("---")[1]
+    assert "+04:00" in front
+
+
 def test_new_finds_the_content_folder_around_the_current_folder(tmp_path: Path, monkeypatch) -> None:
     folder = _content(tmp_path)
     monkeypatch.chdir(folder / "articles" / "2026")

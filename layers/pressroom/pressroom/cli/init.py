@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -73,7 +73,7 @@ def init(folder: Path, name: str, base_url: str, language: str, timezone: str, f
         for problem in exc.problems:
             click.echo(f"pressroom init: {problem.describe()}", err=True)
         raise SystemExit(EXIT_USAGE) from None
-    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    now = datetime.now(site.tz).replace(microsecond=0).isoformat()  # the newsroom's clock: its day
     front = "\n".join([f"title: {_quoted('Welcome to ' + site.name)}", f"date: {now}", "tags: [news]",
                        f"summary: {_quoted('The first article of ' + site.name + '.')}"])
     files = {

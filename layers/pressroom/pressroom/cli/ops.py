@@ -510,16 +510,16 @@ def _alarms(stack_name: str) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def _slug_mode(root: Path) -> str:
-    """The content folder's `slugs:` setting (ascii when site.yaml is missing or cannot be read)."""
+def _settings(root: Path) -> Any:
+    """The content folder's settings (the defaults when site.yaml is missing or cannot be read)."""
     from pressroom.errors import Rejected
-    from pressroom.site import parse_site
+    from pressroom.site import Site, parse_site
 
     settings = root / urls.CONTENT_SITE_SETTINGS
     try:
-        return parse_site(settings.read_bytes()).slugs if settings.is_file() else "ascii"
+        return parse_site(settings.read_bytes()) if settings.is_file() else Site()
     except (Rejected, OSError):
-        return "ascii"
+        return Site()
 
 
 EXAMPLE_FOLDER = Path("examples") / "site"  # what `make dev` previews in a clone of the project
@@ -556,13 +556,16 @@ def new(title: str, folder: Path | None, tags: tuple[str, ...], author: str, dra
     from pressroom.urls import slugify
 
     root, where = _new_article_folder(folder)
-    slug = slugify(title, _slug_mode(root))
+    site = _settings(root)
+    slug = slugify(title, site.slugs)
     if not title.strip() or not slug:
         raise click.UsageError("the title needs at least one letter or digit (it also names the file)")
     path = root / urls.CONTENT_ARTICLES / f"{slug}.md"
     if path.exists():
         raise click.UsageError(f"{path} already exists; choose another title or edit that file")
-    meta: dict[str, Any] = {"title": title.strip(), "date": datetime.now(UTC).replace(microsecond=0).isoformat()}
+    # the time on the newsroom's clock (the site's timezone): the day an article is dated by is the one its date
+    # names, so a story written at 01:00 in Baku is not dated the day before
+    meta: dict[str, Any] = {"title": title.strip(), "date": datetime.now(site.tz).replace(microsecond=0).isoformat()}
     if author:
         meta["author"] = author
     meta["tags"] = list(tags)
