@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -116,9 +117,8 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     from rich.table import Table
 
     table = Table(title="pressroom build", show_header=False)
-    published = [key for key, verdict in built.verdicts.items() if verdict.status == Status.PUBLISHED]
-    table.add_row("articles published", str(sum(1 for key in published if urls.is_article_key(key))))
-    media = sum(1 for key in published if urls.is_media_key(key))
+    table.add_row("articles published", str(built.count(Status.PUBLISHED, urls.is_article_key)))
+    media = built.count(Status.PUBLISHED, urls.is_media_key)
     if media:
         table.add_row("media published", str(media))
     for status in (Status.REJECTED, Status.HELD, Status.DRAFT, Status.SCHEDULED, Status.IGNORED):
@@ -129,7 +129,11 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     table.add_row("seconds", f"{seconds:.1f}")
     err.print(table)
     if written:
-        click.echo(f"Site written to {out_dir.resolve()} (open {(out_dir / 'index.html').resolve()})")
+        # its links are root-relative (/posts/...), as the CDN serves them: opened as a file, a page finds
+        # neither its styles nor its links
+        where = shlex.quote(str(out_dir.resolve()))
+        click.echo(f"Site written to {out_dir.resolve()}; to look at it, serve the folder, e.g. "
+                   f"python3 -m http.server --directory {where} 8000, then http://localhost:8000/")
     else:
         click.echo(f"No page written to {out_dir.resolve()}: nothing in {content_dir} is published")
     trouble = built.count(Status.REJECTED) + built.count(Status.HELD)

@@ -538,8 +538,13 @@ class DevSession:
                 reasons = "; ".join(p.describe() for p in verdict.problems) or "(no reason given)"
                 colour = "red" if verdict.status == Status.REJECTED else "yellow"
                 self.console.print(f"[{colour}]{verdict.status.value:<10}[/{colour}] {verdict.key}: {reasons}")
-        counts = ", ".join(f"{built.count(s)} {s.value}" for s in (Status.PUBLISHED, Status.REJECTED, Status.HELD,
-                                                                      Status.DRAFT, Status.SCHEDULED))
+        # articles published (and media, when there are any), as `pressroom build` counts them: site.yaml and
+        # media are no articles
+        media = built.count(Status.PUBLISHED, urls.is_media_key)
+        counts = ", ".join([f"{built.count(Status.PUBLISHED, urls.is_article_key)} articles published",
+                            *([f"{media} media published"] if media else []),
+                            *(f"{built.count(s)} {s.value}" for s in (Status.REJECTED, Status.HELD, Status.DRAFT,
+                                                                       Status.SCHEDULED))])
         self.console.print(f"loaded {self.folder}: {counts} in {seconds:.1f} s")
 
     def apply(self, paths: set[Path]) -> list[tuple[str, str]]:

@@ -375,8 +375,9 @@ class Build:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     digests: dict[str, str] = field(default_factory=dict)  # SHA-256 of the bytes each input was judged on
 
-    def count(self, status: Status) -> int:
-        return sum(1 for v in self.verdicts.values() if v.status == status)
+    def count(self, status: Status, of: Callable[[str], bool] | None = None) -> int:
+        """How many files have this status (of those whose key `of` accepts, e.g. `urls.is_article_key`)."""
+        return sum(1 for k, v in self.verdicts.items() if v.status == status and (of is None or of(k)))
 
     def reports(self) -> dict[str, dict[str, Any]]:
         """The report the pipeline writes for each input (`_reports/<key>.json`), by content key, without the
