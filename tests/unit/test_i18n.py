@@ -141,6 +141,17 @@ def test_the_interface_strings_render_as_jinjas_own_newstyle_gettext_renders_the
         assert theme.env.from_string(source).render(values) == jinjas.from_string(source).render(values)
 
 
+@pytest.mark.parametrize(("language", "moved"), [("az", "Bu səhifə yeni ünvana köçürülüb"),
+                                                  ("ru", "Эта страница перемещена по адресу"),
+                                                  ("en", "This page has moved to")])
+def test_a_redirect_page_reads_in_the_sites_language(language: str, moved: str) -> None:
+    # the body a client sees that follows no redirect (a built folder served as it is)
+    page = render.redirect_page("old/story.html", "/posts/a&b/", render.load_theme(), Site(language=language))
+    body = page.body.decode()
+    assert f'<html lang="{language}"' in body and moved in body
+    assert '<a href="/posts/a&amp;b/">/posts/a&amp;b/</a>' in body and page.redirect == "/posts/a&b/"
+
+
 def test_a_language_without_a_catalog_reads_english_with_a_warning() -> None:
     theme, site = render.load_theme(), Site(language="fr")
     assert b"About Us" in _pages("fr")["index.html1"]

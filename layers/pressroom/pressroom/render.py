@@ -512,11 +512,16 @@ def robots_txt(site: Site) -> Page:
     return Page(urls.ROBOTS_KEY, body.encode("utf-8"), "text/plain; charset=utf-8")
 
 
-def redirect_page(key: str, target: str) -> Page:
-    """A tiny page at `key` that sends readers to `target`; the CDN and the preview answer 301 from the object's
-    metadata instead, so this body is only what a client sees that follows no redirect."""
+def redirect_page(key: str, target: str, theme: Theme | None = None, site: Site | None = None) -> Page:
+    """A tiny page at `key` that sends readers to `target`, in the site's language when the theme and settings
+    are given; the CDN and the preview answer 301 from the object's metadata instead, so this body is only what
+    a client sees that follows no redirect (a folder built and served as it is)."""
+    language = site.language if site is not None else i18n.SOURCE_LANGUAGE
+    _ = theme.translations(language).gettext if theme is not None else str
     url = escape(target, quote=True)
-    body = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Moved</title>'
-            f'<link rel="canonical" href="{url}"><meta http-equiv="refresh" content="0; url={url}"></head>'
-            f'<body><p>This page has moved to <a href="{url}">{url}</a>.</p></body></html>\n').encode()
+    title = escape(_("Moved"))
+    moved = escape(_("This page has moved to %(link)s.")) % {"link": f'<a href="{url}">{url}</a>'}
+    body = (f'<!DOCTYPE html>\n<html lang="{escape(language, quote=True)}" dir="{i18n.direction(language)}"><head>'
+            f'<meta charset="utf-8"><title>{title}</title><link rel="canonical" href="{url}">'
+            f'<meta http-equiv="refresh" content="0; url={url}"></head><body><p>{moved}</p></body></html>\n').encode()
     return Page(key, body, HTML, redirect=target)

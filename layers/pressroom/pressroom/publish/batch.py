@@ -908,7 +908,7 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
     for plan in published:  # key order: where two keys name one redirect, the later one writes last
         for redirect_key in plan.redirects:
             target = plan.post.url if plan.post else ""
-            out.put(render.redirect_page(redirect_key, target), extra_metadata={REDIRECT_META: target})
+            out.put(render.redirect_page(redirect_key, target, theme, site), extra_metadata={REDIRECT_META: target})
     done = 0
 
     def here_too(keys: list[str]) -> int:

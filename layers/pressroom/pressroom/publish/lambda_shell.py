@@ -313,7 +313,7 @@ class Publisher:
             if (replaced or {}).get(REDIRECT_META) is not None:
                 self._redirect_claimants_told(page_key, replaced[REDIRECT_META], key)
             for redirect_key in plan.redirects:
-                svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url),
+                svc.site_bucket.put(render.redirect_page(redirect_key, plan.post.url, self.theme, svc.site()),
                                     extra_metadata={REDIRECT_META: plan.post.url})
                 # a post published at that URL since the decision: this key decides again (below), as it
                 # would had the post been there first (its alias then waits, and its report says so)

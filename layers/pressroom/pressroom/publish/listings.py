@@ -211,7 +211,7 @@ class Listings:
             if posts:
                 pages.append(render.tag_page(theme, site, tag_slug, name, posts, years_of[tag_slug], recent))
             elif moved := self._moved_tag(tag_slug):
-                pages.append(render.redirect_page(urls.tag_key(tag_slug), urls.tag_url(moved)))
+                pages.append(render.redirect_page(urls.tag_key(tag_slug), urls.tag_url(moved), self.theme, self.site))
             else:
                 gone.append(urls.tag_key(tag_slug))
         for tag_slug, year in tag_years:
@@ -220,7 +220,7 @@ class Listings:
                 pages.append(render.tag_year_page(theme, site, tag_slug, name, year, posts, recent))
             elif moved := self._moved_tag(tag_slug):
                 target = urls.tag_year_url(moved, year) if year in index.tag_years(moved) else urls.tag_url(moved)
-                pages.append(render.redirect_page(urls.tag_year_key(tag_slug, year), target))
+                pages.append(render.redirect_page(urls.tag_year_key(tag_slug, year), target, self.theme, self.site))
             else:
                 gone.append(urls.tag_year_key(tag_slug, year))
         return pages, gone
