@@ -13,7 +13,8 @@ export SAM_CLI_TELEMETRY := 0
 
 .PHONY: dev build test test-fast bench lint tools clean
 
-$(STAMP): pyproject.toml
+# the editable install also compiles the default theme's catalogs (setup.py): an edited one is installed again
+$(STAMP): pyproject.toml setup.py $(wildcard layers/pressroom/pressroom/theme/locale/*/LC_MESSAGES/messages.po)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
