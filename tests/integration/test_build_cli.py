@@ -161,6 +161,7 @@ def test_stale_pages_are_named_and_removed_with_clean(tmp_path: Path, monkeypatc
     # when / then: a plain build says what it left; --clean removes it, and the folder it leaves empty
     result = runner.invoke(main, ["build", str(content), "--out", str(out)])
     assert "written by an earlier build and not by this one" in result.output
+    assert "\n  posts/one/index.html\n" in result.output  # each named, on a line of its own
     assert (out / "posts" / "one" / "index.html").exists()
     result = runner.invoke(main, ["build", str(content), "--out", str(out), "--clean"])
     assert result.exit_code == 0 and not (out / "posts" / "one").exists()

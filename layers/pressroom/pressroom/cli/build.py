@@ -107,10 +107,10 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     elif stale:
         err.print(f"[yellow]{len(stale)} file(s) in {out_dir} were written by an earlier build and not by this "
                   f"one[/yellow] (pages of articles since removed, drafted or renamed, old assets); --clean removes "
-                  f"them, e.g. {stale[0]}", highlight=False, soft_wrap=True)
+                  f"them:{listed(stale)}", highlight=False, soft_wrap=True)
     if left.others:
         err.print(f"{len(left.others)} other file(s) in {out_dir} were not written by a build that recorded them "
-                  f"(kept, with or without --clean; remove any by hand), e.g. {left.others[0]}", highlight=False,
+                  f"(kept, with or without --clean; remove any by hand):{listed(left.others)}", highlight=False,
                   soft_wrap=True)
     write_manifest(out_dir, [*written, *([] if clean else stale)])  # what a build wrote, and still there
     seconds = time.monotonic() - started
@@ -138,6 +138,24 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         click.echo(f"No page written to {out_dir.resolve()}: nothing in {content_dir} is published")
     trouble = built.count(Status.REJECTED) + built.count(Status.HELD)
     sys.exit(EXIT_REJECTED if trouble else EXIT_OK)
+
+
+LISTED = 10  # names shown of a list of files; the rest are counted
+
+
+def listed(names: list[str]) -> str:
+    """Names of files, one an indented line (the first LISTED of them, then how many more)."""
+    lines = [f"\n  {escape_markup(name)}" for name in names[:LISTED]]
+    if len(names) > LISTED:
+        lines.append(f"\n  ... and {len(names) - LISTED} more")
+    return "".join(lines)
+
+
+def escape_markup(text: str) -> str:
+    """`text` printed as it is by rich (a file name may hold [brackets])."""
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def template_place(exc: Exception) -> str:
@@ -186,14 +204,12 @@ def progress_bar(console: Any) -> Iterator[Any]:
 def print_verdict(console: Any, verdict: Any) -> None:
     """One line per problem of a file that needs the newsroom's attention (or that the pipeline ignores), its
     status first, then as `check` and a compiler write it: file:line: field: message (hint: ...)."""
-    from rich.markup import escape
-
     from pressroom.cli.check import describe
 
     colour = {"rejected": "red", "held": "yellow"}.get(verdict.status.value, "cyan")
     for problem in verdict.problems:
-        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {escape(describe(verdict.key, problem))}",
+        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {escape_markup(describe(verdict.key, problem))}",
                       highlight=False, soft_wrap=True)
     if not verdict.problems:
-        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {escape(verdict.key)}", highlight=False,
+        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {escape_markup(verdict.key)}", highlight=False,
                       soft_wrap=True)
