@@ -35,6 +35,22 @@ def test_init_writes_a_commented_site_a_sample_article_and_media(tmp_path: Path)
     assert "/posts/welcome/" in checked.output
 
 
+def test_init_writes_what_readers_see_first_in_the_sites_language(tmp_path: Path) -> None:
+    from pressroom.content import parse_article
+    from pressroom.site import parse_site
+
+    for language, about, title in (("az", "müstəqil xəbər redaksiyasıdır", "saytına xoş gəlmisiniz"),
+                                   ("ru", "независимая редакция", "Добро пожаловать"),
+                                   ("fr", "is an independent newsroom", "Welcome to")):  # no catalog: English
+        folder = tmp_path / language
+        result = CliRunner().invoke(main, ["init", str(folder), "--name", "Xəbər #1", "--language", language])
+        assert result.exit_code == 0, result.output
+        site = parse_site((folder / "site.yaml").read_bytes())
+        assert site.about.startswith("Xəbər #1 ") and about in site.about
+        welcome = parse_article("articles/welcome.md", (folder / "articles" / "welcome.md").read_bytes(), site)
+        assert title in welcome.title and "Xəbər #1" in welcome.summary
+
+
 def test_init_refuses_a_folder_that_is_not_empty_unless_forced(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me")
     refused = CliRunner().invoke(main, ["init", str(tmp_path)])

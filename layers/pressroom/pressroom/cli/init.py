@@ -10,6 +10,7 @@ import click
 
 from pressroom import urls
 from pressroom.cli import EXIT_USAGE, main
+from pressroom.i18n import base_language
 
 SITE_YAML = """\
 # The settings every page of the site shares. Upload this file as site.yaml to the content bucket (or keep
@@ -21,7 +22,7 @@ name: {name}
 base_url: {base_url}
 # The "About Us" box of every page.
 about: >-
-  {name} is an independent newsroom. Replace this text with a few sentences about it.
+  {about}
 # The language of the interface and the dates (en, az, ru ship with the theme; any other falls back to English).
 language: {language}
 # The timezone datelines and dates are written in (an IANA name, e.g. Asia/Baku or Europe/Lisbon).
@@ -40,12 +41,32 @@ ARTICLE = """\
 ---
 {front}
 ---
-This is the first article of {name}. Every file under `articles/` becomes a page: Markdown (`.md`), plain
-text (`.txt`), HTML (`.html`) or JSON (`.json`), with its title, date and tags in the front matter above.
-
-Write a new one with `pressroom new "Its title"`, save it, and the preview shows it at once. Set
-`draft: true` in an article's front matter to keep it unpublished.
+{body}
 """
+
+# What readers see of a new site until the newsroom writes its own (the About Us box, the first article), in the
+# languages the theme ships: (about, the article's title, its summary, its body), each formatted with the name.
+SAMPLES = {
+    "en": ("{name} is an independent newsroom. Replace this text with a few sentences about it.",
+           "Welcome to {name}", "The first article of {name}.",
+           "This is the first article of {name}. Every file under `articles/` becomes a page: Markdown (`.md`), "
+           "plain\ntext (`.txt`), HTML (`.html`) or JSON (`.json`), with its title, date and tags in the front "
+           "matter above.\n\nWrite a new one with `pressroom new \"Its title\"`, save it, and the preview shows it "
+           "at once. Set\n`draft: true` in an article's front matter to keep it unpublished."),
+    "az": ("{name} müstəqil xəbər redaksiyasıdır. Bu mətni redaksiya haqqında bir neçə cümlə ilə əvəz edin.",
+           "{name} saytına xoş gəlmisiniz", "{name} saytının ilk yazısı.",
+           "Bu, {name} saytının ilk yazısıdır. `articles/` qovluğundakı hər fayl bir səhifə olur: Markdown "
+           "(`.md`),\ndüz mətn (`.txt`), HTML (`.html`) və ya JSON (`.json`); başlıq, tarix və teqlər yuxarıdakı "
+           "ön hissədə yazılır.\n\nYeni yazını `pressroom new \"Başlıq\"` əmri ilə yaradın və faylı saxlayın: "
+           "önbaxış onu dərhal göstərir.\nYazını dərc etməmək üçün onun ön hissəsinə `draft: true` yazın."),
+    "ru": ("{name} — независимая редакция. Замените этот текст несколькими предложениями о ней.",
+           "Добро пожаловать на сайт {name}", "Первая статья сайта {name}.",
+           "Это первая статья сайта {name}. Каждый файл в папке `articles/` становится страницей: Markdown "
+           "(`.md`),\nпростой текст (`.txt`), HTML (`.html`) или JSON (`.json`); заголовок, дата и теги "
+           "указываются во вводной части выше.\n\nНовую статью создаёт `pressroom new \"Заголовок\"`: сохраните "
+           "файл, и предпросмотр сразу её покажет.\nЧтобы статья не публиковалась, укажите во вводной части "
+           "`draft: true`."),
+}
 
 
 @main.command()
@@ -65,8 +86,10 @@ def init(folder: Path, name: str, base_url: str, language: str, timezone: str, f
         click.echo(f"{folder} is not empty; choose a new folder, or add --force to write into it "
                    "(existing files are kept)", err=True)
         raise SystemExit(EXIT_USAGE)
+    about, title, summary, body = SAMPLES.get(base_language(language), SAMPLES["en"])
     settings = SITE_YAML.format(name=_quoted(name), base_url=_quoted(base_url.rstrip("/")),
-                                language=_quoted(language), timezone=_quoted(timezone))
+                                language=_quoted(language), timezone=_quoted(timezone),
+                                about=about.format(name=" ".join(name.split())))
     try:
         site = parse_site(settings.encode("utf-8"))
     except Rejected as exc:
@@ -74,11 +97,11 @@ def init(folder: Path, name: str, base_url: str, language: str, timezone: str, f
             click.echo(f"pressroom init: {problem.describe()}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     now = datetime.now(site.tz).replace(microsecond=0).isoformat()  # the newsroom's clock: its day
-    front = "\n".join([f"title: {_quoted('Welcome to ' + site.name)}", f"date: {now}", "tags: [news]",
-                       f"summary: {_quoted('The first article of ' + site.name + '.')}"])
+    front = "\n".join([f"title: {_quoted(title.format(name=site.name))}", f"date: {now}", "tags: [news]",
+                       f"summary: {_quoted(summary.format(name=site.name))}"])
     files = {
         folder / urls.CONTENT_SITE_SETTINGS: settings,
-        folder / urls.CONTENT_ARTICLES / "welcome.md": ARTICLE.format(front=front, name=site.name),
+        folder / urls.CONTENT_ARTICLES / "welcome.md": ARTICLE.format(front=front, body=body.format(name=site.name)),
     }
     (folder / urls.CONTENT_MEDIA).mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
