@@ -152,6 +152,18 @@ def test_a_redirect_page_reads_in_the_sites_language(language: str, moved: str) 
     assert '<a href="/posts/a&amp;b/">/posts/a&amp;b/</a>' in body and page.redirect == "/posts/a&b/"
 
 
+def test_a_site_without_about_shows_the_default_in_its_language() -> None:
+    theme = render.load_theme()
+    assert render.DEFAULT_ABOUT == Site().about == "An independent newsroom publishing with Pressroom."  # the msgid
+    site = Site(language="az")
+    sidebar = render.not_found_page(theme, site).body.decode()
+    assert "Pressroom ilə nəşr olunan müstəqil xəbər redaksiyası." in sidebar and "An independent" not in sidebar
+    assert "Pressroom ilə" in render.rss_feed(render.localized(theme, site), []).body.decode()
+    own = Site(language="az", about="Bizim haqqımızda.")  # a site's own text is left as written
+    assert render.localized(theme, own) is own
+    assert render.localized(theme, Site()) == Site()  # and English stays English
+
+
 def test_a_language_without_a_catalog_reads_english_with_a_warning() -> None:
     theme, site = render.load_theme(), Site(language="fr")
     assert b"About Us" in _pages("fr")["index.html1"]

@@ -8,7 +8,7 @@ import json
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from html import escape
@@ -198,8 +198,26 @@ class Theme:
         return urls.key_to_url(self.assets[name].key)
 
     def page(self, key: str, template: str, **context: Any) -> Page:
+        if "site" in context:
+            context["site"] = localized(self, context["site"])
         html = self.env.get_template(template).render(page_url=urls.key_to_url(key), **context)
         return Page(key, html.encode("utf-8"), HTML)
+
+
+DEFAULT_ABOUT = Site().about  # what a site.yaml without `about:` says, in English
+
+
+def localized(theme: Theme, site: Site) -> Site:
+    """`site` with the default About Us text (its site.yaml gives none) in the site's language, from the theme's
+    catalog: what every page's sidebar and the feeds' descriptions show."""
+    return site if site.about != DEFAULT_ABOUT else _localized(theme, site)
+
+
+@lru_cache(maxsize=64)
+def _localized(theme: Theme, site: Site) -> Site:
+    _ = theme.translations(site.language).gettext
+    about = _("An independent newsroom publishing with Pressroom.")  # DEFAULT_ABOUT: a test keeps them alike
+    return site if about == site.about else replace(site, about=about)
 
 
 def language_warnings(theme: Theme, site: Site) -> list[Problem]:

@@ -192,9 +192,11 @@ class Listings:
         years_of = {tag_slug: next(found) for tag_slug in tags}
         of_tag_year = {key: next(found) for key in tag_years}
         recent = newest[: render.RECENT_COUNT]
+        described = render.localized(theme, site)  # the feeds' description, as the pages' About Us reads
         pages = [
             render.home_page(theme, site, newest, months), render.recent_document(newest),
-            render.atom_feed(site, newest), render.rss_feed(site, newest), render.json_feed(site, newest),
+            render.atom_feed(described, newest), render.rss_feed(described, newest),
+            render.json_feed(described, newest),
             render.sitemap_index(site, months), render.robots_txt(site), render.not_found_page(theme, site, recent),
             *theme.assets.values(),
         ]
