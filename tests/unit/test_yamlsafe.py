@@ -189,6 +189,8 @@ _LINES = st.one_of(
 @example("y:\n  \u3000")
 @example("base_url: https://gazette.example.org\ntitle: C# news\ntime: 12:30")
 @example("# the site\nname: Gazette\n#posts_per_page: 5\nposts_per_page: 10")
+@example("k" * 1024 + ": v")
+@example("a:\n" + "k" * 1025 + ":")  # longer than a key may be
 def test_simple_front_matter_reads_as_the_loader_reads_it(text: str) -> None:
     # given: front matter of the lines articles write, and of lines only the loader reads right
     simple = yamlsafe._simple(text)

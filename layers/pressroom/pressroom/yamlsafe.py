@@ -104,7 +104,8 @@ _SIMPLE_MAX_CHARS = 4096  # far fewer values than MAX_NODES
 _FIRST = "[^\\s\\-?:,\\[\\]{}#&*!|>'\"%@`]"
 # after the first character, a `:` not followed by a space and a `#` not preceded by one are text to YAML (a URL, C#)
 _INNER = "(?:[^#:\\n]|:(?=\\S)|(?<=\\S)#)"
-_PLAIN_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]*):(?: +({_FIRST}{_INNER}*?)| +\[ *((?:{_FIRST}[^#:,\[\]{{}}\n]*?"
+# a key of at most 1,024 characters: YAML reads a longer one as no key at all (an error)
+_PLAIN_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]{{0,1023}}):(?: +({_FIRST}{_INNER}*?)| +\[ *((?:{_FIRST}[^#:,\[\]{{}}\n]*?"
                          rf"(?: *, *{_FIRST}[^#:,\[\]{{}}\n]*?)*)?) *\])? *")
 _ITEM_SEPARATOR = re.compile(r" *, *")
 # controls (but \n), C1 and YAML's other line breaks, surrogates, the byte-order mark and noncharacters: written as
