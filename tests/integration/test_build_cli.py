@@ -404,6 +404,74 @@ def test_the_pages_a_worker_fails_to_render_are_rendered_here(tmp_path: Path) ->
     assert out.pages == batch.build_folder(content, now=now, workers=1).site_pages.pages
 
 
+class _Pool:
+    """Two stand-in workers for `_render`: one holds the articles of even position, the other none; each task
+    is kept, and run in this process when `run` is set (else it never begins)."""
+
+    count = 2
+    build = "a build"
+
+    def __init__(self, keys: list[str], *, run: bool) -> None:
+        self.held = {key: 0 for key in keys[::2]}
+        self.run = run
+        self.tasks: list[tuple[str, object]] = []
+        self.waited = 0  # results asked of tasks that never begin
+
+    def executors(self) -> list[_Pool]:
+        return [self, self]
+
+    def submit(self, function, job):  # noqa: ANN001, ANN201
+        from concurrent.futures import Future
+
+        pool = self
+
+        class NeverBegun(Future):
+            def result(self, timeout: float | None = None) -> object:
+                pool.waited += 1
+                raise RuntimeError("this task never begins")
+
+        self.tasks.append((function.__name__, job))
+        if not self.run:
+            return NeverBegun()
+        future: Future = Future()
+        future.set_result(function(job))
+        return future
+
+
+def _held_by_stand_in(built: object, pool: _Pool) -> None:
+    from pressroom.publish import batch
+
+    batch._working_for(pool.build)
+    batch._held.update({key: built.plans[key].article for key in pool.held})  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("run", [True, False], ids=["workers render", "no task begins"])
+def test_the_pages_are_the_same_whichever_process_renders_each(tmp_path: Path, run: bool) -> None:
+    from datetime import UTC, datetime
+
+    from pressroom.publish import batch
+
+    # given: a folder read half by a worker, half by this process
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW * 3)
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    built = batch.build_folder(content, now=now, workers=1, render_pages=False)
+    pool = _Pool(sorted(built.plans), run=run)
+    _held_by_stand_in(built, pool)
+
+    # when: rendered into a folder with workers that render what they are given, or that never begin a task
+    site = tmp_path / "site"
+    batch._render(batch.MemorySite(), built.plans, built.site, None, None, pool, out_dir=site)  # type: ignore[arg-type]
+    batch._working_for("")
+
+    # then: the workers were given the articles they read and those read here; and every file is the page
+    # rendered here alone (tasks no worker began were taken back and rendered here)
+    given = {name for name, _ in pool.tasks}
+    assert {"_render_held", "_render_given"} <= given and pool.waited == 0
+    alone = batch.build_folder(content, now=now, workers=1).site_pages
+    assert sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()) == sorted(alone.keys())
+    assert all((site / key).read_bytes() == alone.body(key) for key in alone.keys())
+
+
 def test_the_build_workers_collect_garbage_as_seldom_as_the_command(tmp_path: Path) -> None:
     import gc
 

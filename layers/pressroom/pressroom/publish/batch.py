@@ -412,15 +412,20 @@ def _start_worker() -> None:
     collect_less()
 
 
+def _working_for(build: str) -> None:
+    """In a worker: what it holds is for `build` from now on (another build's is dropped)."""
+    global _held_for
+    if build != _held_for:
+        _held.clear()
+        _unwritten.clear()
+        _held_for = build
+
+
 def _read_chunk(chunk: list[tuple[str, str, Site, datetime, int]], build: str = "") -> list[tuple[Reading, str]]:
     """Parse a chunk; in a worker of `build`, keep each article read, for its page to be rendered here too."""
-    global _held_for
     found = [_read_file(args) for args in chunk]
     if build:
-        if build != _held_for:
-            _held.clear()
-            _unwritten.clear()
-            _held_for = build
+        _working_for(build)
         for reading, _ in found:
             if reading.article is not None:
                 _held[reading.key] = reading.article
@@ -446,10 +451,23 @@ def _render_held(job: tuple[str, list[str], Site, str | None, list[Post], str | 
     build, keys, site, theme_dir, recent, out = job
     if build != _held_for:
         raise LookupError("this worker read none of the build's articles")
+    return _render_into(out, [_held.pop(key) for key in keys], site, theme_dir, recent)  # each rendered once
+
+
+def _render_given(job: tuple[str, list[Article], Site, str | None, list[Post], str | None],
+                  ) -> list[tuple[str, str, bytes | None]]:
+    """In a worker: `_render_held` for articles the build read elsewhere, given with the task."""
+    build, articles, site, theme_dir, recent, out = job
+    _working_for(build)
+    return _render_into(out, articles, site, theme_dir, recent)
+
+
+def _render_into(out: str | None, articles: list[Article], site: Site, theme_dir: str | None,
+                 recent: list[Post]) -> list[tuple[str, str, bytes | None]]:
     theme = render.load_theme(theme_dir)
     done: list[tuple[str, str, bytes | None]] = []
-    for key in keys:
-        page = render.article_page(theme, site, _held.pop(key), recent)  # each page is rendered once
+    for article in articles:
+        page = render.article_page(theme, site, article, recent)
         target = _target(out, page.key) if out is not None else None
         if target is None:
             done.append((page.key, page.content_type, page.body))
@@ -558,8 +576,8 @@ class Workers:
         self._starting.start()
 
     def warm(self, site: Site, theme_dir: str | None) -> None:
-        """Have each worker that read articles load what rendering their pages needs (`_warm`), now."""
-        for worker in set(self.held.values()):
+        """Have each worker load what rendering the pages of the articles it read needs (`_warm`), next."""
+        for worker in range(len(self._executors or [])):
             with contextlib.suppress(BrokenProcessPool, OSError):  # then its pages are rendered here
                 (self._executors or [])[worker].submit(_warm, (self.build, site, theme_dir))
 
@@ -584,12 +602,14 @@ class Workers:
 
 def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int | None = None,
              progress: Progress | None = None, pool: Workers | None = None,
-             planner: Planner | None = None,
-             meanwhile: Callable[[], object] | None = None) -> dict[str, tuple[Reading, str]]:
+             planner: Planner | None = None, meanwhile: Callable[[], object] | None = None,
+             warm: tuple[Site, str | None] | None = None) -> dict[str, tuple[Reading, str]]:
     """Parse every article (with the digest of the bytes parsed), in worker processes when there are enough
     of them (`pool.held` then names the worker that read each). Until the first worker answers (a process
     takes a few tenths of a second to start), this process reads chunks too. Each reading is given to
-    `planner` as it comes. `meanwhile` is run once while the workers read (when there are workers)."""
+    `planner` as it comes. `meanwhile` is run once while the workers read (when there are workers). With
+    `warm` (the site and theme the pages will be rendered with), each worker is given `_warm` behind its last
+    chunk: it loads what rendering needs as soon as it has read, while this process takes the last readings."""
     readings: dict[str, tuple[Reading, str]] = {}
     total = len(jobs)
 
@@ -617,10 +637,17 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
         if executors is None:
             raise BrokenProcessPool("no worker processes")
         pending: dict[Future[list[tuple[Reading, str]]], int] = {}
-        answered = False
+        answered, warmed = False, warm is None
+
+        def warm_when_all_given() -> None:
+            nonlocal warmed
+            if not chunks and not warmed and warm is not None:
+                warmed = True
+                pool.warm(*warm)  # behind each worker's last chunk
 
         def submit(worker: int) -> None:
             pending[executors[worker].submit(_read_chunk, chunks.popleft(), pool.build)] = worker
+            warm_when_all_given()
 
         for _ in range(2):  # two chunks queued at each worker: it never waits for the next
             for worker in range(len(executors)):
@@ -633,6 +660,7 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
                 take(_read_chunk(chunks.pop()))  # the workers are still starting: read the last chunk here
                 continue
             answered = True
+            warm_when_all_given()  # when the last chunk was read here
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 worker = pending.pop(future)
@@ -754,13 +782,12 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
         articles = [k for k in folder.inputs if urls.is_article_key(k)]
         jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
         planner = Planner(now)
-        judged = read_all(jobs, progress=progress, pool=pool, planner=planner, meanwhile=meanwhile)
+        judged = read_all(jobs, progress=progress, pool=pool, planner=planner, meanwhile=meanwhile,
+                          warm=(site, theme_dir) if render_pages else None)
         for key in [k for k, (reading, _) in judged.items() if reading.status == Status.DELETED]:
             del judged[key], folder.inputs[key]  # gone while the folder was read: not part of this build
         readings = {key: reading for key, (reading, _) in judged.items()}
         digests = {key: data_digest for key, (_, data_digest) in judged.items()}
-        if render_pages:
-            pool.warm(site, theme_dir)
         plans = planner.plans(readings)
         for key in [k for k, plan in plans.items() if plan.article is not readings[k].article]:
             pool.held.pop(key, None)  # decided on another article than the one its worker read: rendered here
@@ -886,23 +913,35 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
     recent = index.newest(render.RECENT_COUNT)
     executors = pool.executors() if pool is not None and len(published) >= IN_PROCESS_BELOW else None
     base = str(out_dir.resolve()) if out_dir is not None else None
-    here: list[Article] = []  # read in this process
+    here: list[str] = []  # articles read in this process
     shares: list[list[str]] = [[] for _ in executors or []]
     for plan in published:
         worker = pool.held.get(plan.key) if executors is not None and pool is not None else None
         if worker is None:
-            here.append(plan.article)  # type: ignore[arg-type]
+            here.append(plan.key)
         else:
             shares[worker].append(plan.key)
+    # Each worker renders the articles it read, then (the tasks queued last) a share of those read here, given
+    # with the task. This process renders the listings meanwhile, then takes the tasks no worker has begun,
+    # the last first: the shares are even in articles, not in time (a worker may have had less of the cores).
     tasks: list[tuple[int, Future[list[tuple[str, str, bytes | None]]] | None, list[str]]] = []
+
+    def submit(worker: int, function: Callable[[Any], list[tuple[str, str, bytes | None]]], given: Any,
+               keys: list[str]) -> None:
+        try:
+            job = (pool.build, given, site, theme_dir, recent, base)  # type: ignore[union-attr]
+            tasks.append((worker, executors[worker].submit(function, job), keys))  # type: ignore[index]
+        except (BrokenProcessPool, OSError):  # the worker died since the reading: rendered here
+            tasks.append((worker, None, keys))
+
     for worker, keys in enumerate(shares):
-        for at in range(0, len(keys), 4 * CHUNK):
-            part = keys[at : at + 4 * CHUNK]
-            try:
-                job = (pool.build, part, site, theme_dir, recent, base)  # type: ignore[union-attr]
-                tasks.append((worker, executors[worker].submit(_render_held, job), part))  # type: ignore[index]
-            except (BrokenProcessPool, OSError):  # the worker died since the reading: rendered here
-                tasks.append((worker, None, part))
+        for at in range(0, len(keys), 2 * CHUNK):
+            submit(worker, _render_held, keys[at : at + 2 * CHUNK], keys[at : at + 2 * CHUNK])
+    if executors:
+        for number, at in enumerate(range(0, len(here), CHUNK)):
+            part = here[at : at + CHUNK]
+            submit(number % len(executors), _render_given, [plans[key].article for key in part], part)
+        here = []
     listing = Listings(index, out, site, theme)
     pages, gone = listing.pages(Affected.everything(index))
     for plan in published:  # key order: where two keys name one redirect, the later one writes last
@@ -912,16 +951,26 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
     done = 0
 
     def here_too(keys: list[str]) -> int:
-        """Pages of these articles rendered here (the worker that read them failed)."""
+        """Pages of these articles rendered here (no worker, one that failed, or a task no worker began)."""
         articles = [plans[key].article for key in keys]
         return _put_pages(out, _render_chunk((site, theme_dir, recent, articles)))  # type: ignore[arg-type]
 
     for at in range(0, len(here), CHUNK):
-        done += _put_pages(out, _render_chunk((site, theme_dir, recent, here[at : at + CHUNK])))
+        done += here_too(here[at : at + CHUNK])
         if progress:
             progress("rendering", done, len(published))
+    taken: set[int] = set()  # tasks no worker had begun, rendered here instead: the last first
+    for at in range(len(tasks) - 1, -1, -1):
+        future = tasks[at][1]
+        if future is not None and future.cancel():
+            taken.add(at)
+            done += here_too(tasks[at][2])
+            if progress:
+                progress("rendering", done, len(published))
     unwritten: dict[int, list[tuple[str, str, str]]] = {}  # worker -> (content key, page key, Content-Type)
-    for worker, future, keys in tasks:
+    for at, (worker, future, keys) in enumerate(tasks):
+        if at in taken:
+            continue
         try:
             if future is None:
                 raise BrokenProcessPool("the worker is gone")
