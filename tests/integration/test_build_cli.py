@@ -54,6 +54,50 @@ def test_build_names_rejected_files_and_exits_one(tmp_path: Path, monkeypatch) -
     assert (tmp_path / "out" / "posts" / "one" / "index.html").is_file()
 
 
+_SAYS = """
+import sys
+from pressroom.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("rich loaded" if "rich" in sys.modules else "rich not loaded")
+"""
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["plain", "rich"])
+def test_build_says_the_same_in_plain_text_off_a_terminal_without_loading_rich(tmp_path: Path,
+                                                                              terminal: bool) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # given: a folder with a rejected article, and an --out holding a file no build wrote (its name in brackets)
+    content = _content(tmp_path)
+    (content / "articles" / "bad.md").write_text("---\ndate: 2026-01-01\n---\nNo title here.\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "[notes].txt").write_text("mine")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR")}
+    if terminal:
+        env["FORCE_COLOR"] = "1"  # rich's output, as a terminal gets it
+
+    # when: built with its standard error in a pipe
+    done = subprocess.run([sys.executable, "-c", _SAYS, "build", str(content), "--out", str(out)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+    # then: the rejection, the foreign file (its name as it is) and the summary are said either way; off a
+    # terminal as plain lines, and rich is not loaded
+    said = done.stderr
+    assert "rejected articles/bad.md" in said.replace("\x1b[31m", "").replace("\x1b[0m", "")
+    assert "\n  [notes].txt" in said and "articles published" in said
+    if terminal:
+        assert "rich loaded" in done.stdout and "│" in said
+    else:
+        assert "rich not loaded" in done.stdout and "\x1b" not in said and "│" not in said
+        assert "pressroom build:\n  articles published  2\n  rejected            1\n" in said
+
+
 def test_build_usage_errors_exit_two(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["build", str(tmp_path / "missing"), "--out", str(tmp_path)]).exit_code == 2
@@ -702,23 +746,6 @@ def test_a_site_whose_file_is_the_folder_of_another_is_not_written(tmp_path: Pat
     assert result.exit_code == 2, result.output
     assert "both the file posts/one/index.html and files in a folder of that name" in result.output
     assert not (tmp_path / "site").exists()
-
-
-def test_the_callers_work_runs_once_in_a_build_with_workers(tmp_path: Path) -> None:
-    from pressroom.publish import batch
-
-    # given: a folder large enough for workers, and work of the caller's own
-    content = _many(tmp_path, batch.CHUNK * 6)
-    ran: list[str] = []
-
-    # when: built with it, and without
-    built = batch.build_folder(content, workers=2, meanwhile=lambda: ran.append("once"))
-    alone = batch.build_folder(content, workers=2)
-
-    # then: it ran once (while the workers read, or once everything was read, when they were slow to start), and
-    # the build is the same
-    assert ran == ["once"]
-    _same_build(built, alone)
 
 
 def test_workers_are_as_many_as_the_open_file_limit_leaves_room_for(monkeypatch) -> None:

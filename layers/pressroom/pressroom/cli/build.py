@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +65,12 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
                                "templates and static files that replace the default theme's (docs/theming.md)")
     now = parse_now(now_text)
     pristine = not out_dir.is_dir() or next(os.scandir(out_dir), None) is None
-    # Rich (a fifth of the command's start) is loaded while the workers read, unless a terminal shows the bar
-    shown = sys.stderr.isatty() or any(name in os.environ for name in ("FORCE_COLOR", "TTY_COMPATIBLE"))
+    err = console()
     started = time.monotonic()
     try:
-        with progress_bar(console() if shown else None) as progress:
+        with progress_bar(err.rich if isinstance(err, RichErrors) else None) as progress:
             built = build_folder(content_dir, now=now, theme_dir=str(theme_dir) if theme_dir else None,
-                                 progress=progress, out_dir=out_dir, meanwhile=None if shown else console)
+                                 progress=progress, out_dir=out_dir)
     except EmptyFolder as exc:
         raise click.UsageError(str(exc)) from None
     except InTheWay as exc:
@@ -88,7 +86,6 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
         else:
             raise
         raise click.UsageError(f"the theme cannot render the site: {place}{message}") from None
-    err = console()
     for verdict in built.verdicts.values():
         if verdict.status in ATTENTION or verdict.status == Status.IGNORED:
             print_verdict(err, verdict)
@@ -105,29 +102,25 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     if stale and clean:
         remove_stale(out_dir, stale)
     elif stale:
-        err.print(f"[yellow]{len(stale)} file(s) in {out_dir} were written by an earlier build and not by this "
-                  f"one[/yellow] (pages of articles since removed, drafted or renamed, old assets); --clean removes "
-                  f"them:{listed(stale)}", highlight=False, soft_wrap=True)
+        err.say(err.paint(f"{len(stale)} file(s) in {out_dir} were written by an earlier build and not by this one",
+                          "yellow") + f" (pages of articles since removed, drafted or renamed, old assets); --clean "
+                f"removes them:{listed(stale, err)}")
     if left.others:
-        err.print(f"{len(left.others)} other file(s) in {out_dir} were not written by a build that recorded them "
-                  f"(kept, with or without --clean; remove any by hand):{listed(left.others)}", highlight=False,
-                  soft_wrap=True)
+        err.say(err.literal(f"{len(left.others)} other file(s) in {out_dir} were not written by a build that "
+                            "recorded them (kept, with or without --clean; remove any by hand):")
+                + listed(left.others, err))
     write_manifest(out_dir, [*written, *([] if clean else stale)])  # what a build wrote, and still there
     seconds = time.monotonic() - started
-    from rich.table import Table
-
-    table = Table(title="pressroom build", show_header=False)
-    table.add_row("articles published", str(built.count(Status.PUBLISHED, urls.is_article_key)))
+    rows = [("articles published", built.count(Status.PUBLISHED, urls.is_article_key))]
     media = built.count(Status.PUBLISHED, urls.is_media_key)
     if media:
-        table.add_row("media published", str(media))
-    for status in (Status.REJECTED, Status.HELD, Status.DRAFT, Status.SCHEDULED, Status.IGNORED):
-        table.add_row(status.value, str(built.count(status)))
-    table.add_row("files written", str(len(written)))
+        rows.append(("media published", media))
+    rows += [(status.value, built.count(status))
+             for status in (Status.REJECTED, Status.HELD, Status.DRAFT, Status.SCHEDULED, Status.IGNORED)]
+    rows.append(("files written", len(written)))
     if clean:
-        table.add_row("stale files removed", str(len(stale)))
-    table.add_row("seconds", f"{seconds:.1f}")
-    err.print(table)
+        rows.append(("stale files removed", len(stale)))
+    err.table("pressroom build", [(name, str(value)) for name, value in rows] + [("seconds", f"{seconds:.1f}")])
     if written:
         # its links are root-relative (/posts/...), as the CDN serves them: opened as a file, a page finds
         # neither its styles nor its links
@@ -143,19 +136,13 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
 LISTED = 10  # names shown of a list of files; the rest are counted
 
 
-def listed(names: list[str]) -> str:
-    """Names of files, one an indented line (the first LISTED of them, then how many more)."""
-    lines = [f"\n  {escape_markup(name)}" for name in names[:LISTED]]
+def listed(names: list[str], err: Any) -> str:
+    """Names of files, one an indented line (the first LISTED of them, then how many more), as `err` prints
+    them."""
+    lines = [f"\n  {err.literal(name)}" for name in names[:LISTED]]
     if len(names) > LISTED:
         lines.append(f"\n  ... and {len(names) - LISTED} more")
     return "".join(lines)
-
-
-def escape_markup(text: str) -> str:
-    """`text` printed as it is by rich (a file name may hold [brackets])."""
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def template_place(exc: Exception) -> str:
@@ -171,13 +158,63 @@ def template_place(exc: Exception) -> str:
     return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
-@lru_cache(maxsize=1)
-def console() -> Any:
-    """The command's standard error, as rich writes to it (with the summary's table loaded too)."""
-    import rich.table  # noqa: F401 - loaded with the console, for the summary
-    from rich.console import Console
+class RichErrors:
+    """Standard error on a terminal (or where FORCE_COLOR or TTY_COMPATIBLE asks for rich's output): colours,
+    a progress bar, the summary in a table."""
 
-    return Console(stderr=True)
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.rich = Console(stderr=True)
+        self.is_terminal = self.rich.is_terminal
+
+    def say(self, line: str) -> None:
+        """Print `line`, built from `paint` and `literal`."""
+        self.rich.print(line, highlight=False, soft_wrap=True)
+
+    def paint(self, text: str, colour: str) -> str:
+        return f"[{colour}]{self.literal(text)}[/{colour}]"
+
+    def literal(self, text: str) -> str:
+        """`text` printed as it is (a file name may hold [brackets])."""
+        from rich.markup import escape
+
+        return escape(text)
+
+    def table(self, title: str, rows: list[tuple[str, str]]) -> None:
+        from rich.table import Table
+
+        table = Table(title=title, show_header=False)
+        for name, value in rows:
+            table.add_row(name, value)
+        self.rich.print(table)
+
+
+class PlainErrors:
+    """Standard error anywhere else (a log, a pipe, CI): the same lines as plain text, the summary as aligned
+    lines; rich, a fifth of the command's start, is not loaded."""
+
+    is_terminal = False
+
+    def say(self, line: str) -> None:
+        click.echo(line, err=True)
+
+    def paint(self, text: str, _colour: str) -> str:
+        return text
+
+    def literal(self, text: str) -> str:
+        return text
+
+    def table(self, title: str, rows: list[tuple[str, str]]) -> None:
+        width = max(len(name) for name, _ in rows)
+        click.echo("\n".join([f"{title}:", *(f"  {name.ljust(width)}  {value}" for name, value in rows)]), err=True)
+
+
+def console() -> RichErrors | PlainErrors:
+    """Where the command writes what it has to say: rich on a terminal, plain text elsewhere."""
+    if sys.stderr.isatty() or any(name in os.environ for name in ("FORCE_COLOR", "TTY_COMPATIBLE")):
+        return RichErrors()
+    return PlainErrors()
 
 
 @contextmanager
@@ -206,10 +243,8 @@ def print_verdict(console: Any, verdict: Any) -> None:
     status first, then as `check` and a compiler write it: file:line: field: message (hint: ...)."""
     from pressroom.cli.check import describe
 
-    colour = {"rejected": "red", "held": "yellow"}.get(verdict.status.value, "cyan")
+    status = console.paint(verdict.status.value, {"rejected": "red", "held": "yellow"}.get(verdict.status.value, "cyan"))
     for problem in verdict.problems:
-        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {escape_markup(describe(verdict.key, problem))}",
-                      highlight=False, soft_wrap=True)
+        console.say(f"{status} {console.literal(describe(verdict.key, problem))}")
     if not verdict.problems:
-        console.print(f"[{colour}]{verdict.status.value}[/{colour}] {escape_markup(verdict.key)}", highlight=False,
-                      soft_wrap=True)
+        console.say(f"{status} {console.literal(verdict.key)}")

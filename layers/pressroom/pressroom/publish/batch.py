@@ -602,13 +602,12 @@ class Workers:
 
 def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int | None = None,
              progress: Progress | None = None, pool: Workers | None = None,
-             planner: Planner | None = None, meanwhile: Callable[[], object] | None = None,
+             planner: Planner | None = None,
              warm: tuple[Site, str | None] | None = None) -> dict[str, tuple[Reading, str]]:
     """Parse every article (with the digest of the bytes parsed), in worker processes when there are enough
     of them (`pool.held` then names the worker that read each). Until the first worker answers (a process
     takes a few tenths of a second to start), this process reads chunks too. Each reading is given to
-    `planner` as it comes. `meanwhile` is run once while the workers read (when there are workers). With
-    `warm` (the site and theme the pages will be rendered with), each worker is given `_warm` behind its last
+    `planner` as it comes. With `warm` (the site and theme the pages will be rendered with), each worker is given `_warm` behind its last
     chunk: it loads what rendering needs as soon as it has read, while this process takes the last readings."""
     readings: dict[str, tuple[Reading, str]] = {}
     total = len(jobs)
@@ -653,8 +652,6 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
             for worker in range(len(executors)):
                 if chunks:
                     submit(worker)
-        if meanwhile is not None:
-            meanwhile()
         while pending:
             if not answered and chunks and not any(f.done() for f in pending):
                 take(_read_chunk(chunks.pop()))  # the workers are still starting: read the last chunk here
@@ -759,14 +756,12 @@ class Planner:
 
 def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | None = None,
                  max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, render_pages: bool = True, workers: int | None = None,
-                 progress: Progress | None = None, site: Site | None = None, out_dir: Path | None = None,
-                 meanwhile: Callable[[], object] | None = None) -> Build:
+                 progress: Progress | None = None, site: Site | None = None, out_dir: Path | None = None) -> Build:
     """Decide every file of a content folder as the pipeline would, and render the site unless only checking.
 
     `site` replaces the folder's own settings (its site.yaml still gets its verdict). With `out_dir`, the site
     is written there once every page is rendered, the article pages by the processes that render them, unless
-    site.yaml is refused (the build's `site_pages.write` then names the files and writes none again). The
-    caller's `meanwhile` is run once while the workers read (when there are workers).
+    site.yaml is refused (the build's `site_pages.write` then names the files and writes none again).
     """
     now = now or datetime.now(UTC)
     with Workers(workers) as pool:
@@ -782,7 +777,7 @@ def build_folder(root: Path, *, now: datetime | None = None, theme_dir: str | No
         articles = [k for k in folder.inputs if urls.is_article_key(k)]
         jobs = [(k, str(folder.inputs[k]), site, now, max_bytes) for k in articles]
         planner = Planner(now)
-        judged = read_all(jobs, progress=progress, pool=pool, planner=planner, meanwhile=meanwhile,
+        judged = read_all(jobs, progress=progress, pool=pool, planner=planner,
                           warm=(site, theme_dir) if render_pages else None)
         for key in [k for k, (reading, _) in judged.items() if reading.status == Status.DELETED]:
             del judged[key], folder.inputs[key]  # gone while the folder was read: not part of this build
