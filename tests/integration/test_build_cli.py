@@ -782,6 +782,36 @@ def test_the_command_builds_a_large_folder_with_workers_that_do_not_run_it_again
     assert not _run_as_the_command()  # imported by the test runner, the command line starts no fork server
 
 
+_READ_AND_RENDER = """
+import sys
+from datetime import UTC, datetime
+from pressroom.publish import batch
+from pressroom import render
+before = set(sys.modules)
+reading, _ = batch._read_file(("articles/a.md", sys.argv[1], batch.Site(), datetime(2026, 2, 1, tzinfo=UTC), 10**6))
+render.article_page(render.load_theme(None), batch.Site(), reading.article, [])
+new = {name.split(".")[0] for name in set(sys.modules) - before}
+print(" ".join(sorted(name for name in new if name not in sys.stdlib_module_names and not name.startswith("_"))))
+"""
+
+
+def test_the_fork_server_of_a_build_imports_what_its_workers_would_import_to_read_and_render(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from pressroom.cli import RENDER_PRELOAD
+
+    # given: an article with plain front matter (no YAML loader needed), read and rendered in a fresh interpreter
+    # that has imported the batch core
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: Story\ndate: 2026-01-05\ntags: [port]\n---\nBody text of the article.\n")
+    done = subprocess.run([sys.executable, "-c", _READ_AND_RENDER, str(path)], capture_output=True, text=True,
+                          timeout=120, check=True)
+
+    # then: the packages that loads beyond the batch core are those a build's fork server imports first
+    assert set(done.stdout.split()) == {name.split(".")[0] for name in RENDER_PRELOAD}
+
+
 def test_a_theme_folder_with_no_theme_in_it_is_a_usage_error(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
     content = _content(tmp_path)
