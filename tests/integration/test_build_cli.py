@@ -98,6 +98,22 @@ def test_build_says_the_same_in_plain_text_off_a_terminal_without_loading_rich(t
         assert "pressroom build:\n  articles published  2\n  rejected            1\n" in said
 
 
+def test_a_folder_in_out_where_a_page_goes_is_a_usage_error_and_nothing_is_written(tmp_path: Path) -> None:
+    from pressroom.publish import batch
+
+    # given: a folder large enough for workers, and a folder in --out where one article's page file goes
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW + 10)
+    out = tmp_path / "out"
+    (out / "posts" / "many-0" / "index.html").mkdir(parents=True)
+
+    # when
+    result = CliRunner().invoke(main, ["build", str(content), "--out", str(out)])
+
+    # then: a usage error naming it, and no file written
+    assert result.exit_code == 2 and "is a folder where the site writes the file posts/many-0/index.html" in result.output
+    assert not any(path.is_file() for path in out.rglob("*"))
+
+
 def test_build_usage_errors_exit_two(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["build", str(tmp_path / "missing"), "--out", str(tmp_path)]).exit_code == 2

@@ -81,7 +81,8 @@ class InTheWay(ValueError):
 def in_the_way(base: str, keys: Iterable[str]) -> str | None:
     """Why the site of these keys cannot be written into the folder `base` (None when it can): a key whose
     file is a folder of another key (in a bucket `a` and `a/b` may both be objects, not on a disk), or a
-    file already in `base` where a folder of the site goes (a CNAME where an alias wants CNAME/index.html).
+    file already in `base` where a folder of the site goes (a CNAME where an alias wants CNAME/index.html), or a
+    folder already there where a file of the site goes.
     Only folders whose parent exists are looked at: nothing, below a folder the build makes."""
     files = {posixpath.normpath(key) for key in keys}
     folders = {parent for key in files for parent in itertools.accumulate(key.split("/")[:-1],
@@ -101,6 +102,9 @@ def in_the_way(base: str, keys: Iterable[str]) -> str | None:
         elif not os.path.isdir(path):
             needing = min(key for key in files if key.startswith(folder + "/"))
             return f"{path} is a file where the site needs a folder (for {needing})"
+    for key in sorted(files):
+        if posixpath.dirname(key) not in missing and os.path.isdir(os.path.join(base, key)):
+            return f"{os.path.join(base, key)} is a folder where the site writes the file {key}"
     return None
 
 
