@@ -798,6 +798,63 @@ def test_the_command_builds_a_large_folder_with_workers_that_do_not_run_it_again
     assert not _run_as_the_command()  # imported by the test runner, the command line starts no fork server
 
 
+# put on the command's path: says whether its exit handlers ran, and whether its interpreter was torn down
+# (module globals are cleared then, and the object below is freed)
+_WATCH = """
+import atexit, os, sys
+class _Teardown:
+    def __del__(self, _open=open, _path=os.environ["WATCH_TEARDOWN"]):
+        _open(_path, "a").write("torn down\\n")
+if os.environ.get("WATCH_TEARDOWN") and sys.argv[0].endswith("pressroom"):  # the command, not its workers
+    _kept = _Teardown()
+    atexit.register(lambda: open(os.environ["WATCH_TEARDOWN"], "a").write("exit handlers ran\\n"))
+"""
+
+
+@pytest.mark.parametrize("command_name", ["build", "check"])
+def test_the_command_ends_after_its_exit_handlers_without_the_interpreters_teardown(tmp_path: Path,
+                                                                                   command_name: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from pressroom.publish import batch
+
+    # given: the `pressroom` command itself, a folder read by workers with one rejected article, a temporary
+    # folder of its own, and a watch on how its interpreter ends
+    command = Path(sys.executable).parent / "pressroom"
+    if not command.exists():
+        pytest.skip("the pressroom command is not installed beside this interpreter")
+    content = _many(tmp_path, batch.IN_PROCESS_BELOW * 2)
+    (content / "articles" / "bad.md").write_text("---\ndate: 2026-01-01\n---\nNo title here.\n")
+    (tmp_path / "watch").mkdir()
+    (tmp_path / "watch" / "sitecustomize.py").write_text(_WATCH)
+    temporary, log = tmp_path / "tmp", tmp_path / "ended.txt"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary), "WATCH_TEARDOWN": str(log),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path / "watch"), os.environ.get("PYTHONPATH")]))}
+    out = tmp_path / "out"
+    argv = [str(command), command_name, str(content), "--now", "2026-02-01T00:00:00Z"]
+    if command_name == "build":
+        argv += ["--out", str(out)]
+
+    # when: its output goes to pipes
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    # then: exit status 1 for the rejection, everything said, the site and its manifest written; the exit
+    # handlers ran (the worker processes' temporary folder is gone), the teardown was skipped
+    assert done.returncode == 1, done.stderr
+    assert "articles/bad.md" in done.stdout + done.stderr
+    if command_name == "build":
+        assert "articles published  " in done.stderr and "Site written to" in done.stdout
+        assert len(list((out / "posts").iterdir())) == batch.IN_PROCESS_BELOW * 2 + 2
+        assert (out / batch.MANIFEST).is_file()
+    else:
+        assert f"{batch.IN_PROCESS_BELOW * 2 + 3} of {batch.IN_PROCESS_BELOW * 2 + 4} files pass" in done.stderr
+    assert log.read_text() == "exit handlers ran\n"
+    assert list(temporary.iterdir()) == []
+
+
 _READ_AND_RENDER = """
 import sys
 from datetime import UTC, datetime

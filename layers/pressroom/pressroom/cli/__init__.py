@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NoReturn
 
 WORKER_PRELOAD = "pressroom.publish.batch"  # what the fork server of a build's worker processes imports
 # and, for `build`, what rendering loads (Jinja, Babel's dates, the sanitizer): once in the fork server rather
@@ -46,7 +47,8 @@ def _run_as_the_command() -> bool:
                 and os.path.abspath(main_file) == os.path.abspath(sys.argv[0]))
 
 
-if __name__ == "pressroom.cli" and sys.argv[1:2] in (["build"], ["check"]) and _run_as_the_command():
+RUN_AS_COMMAND = __name__ == "pressroom.cli" and _run_as_the_command()
+if RUN_AS_COMMAND and sys.argv[1:2] in (["build"], ["check"]):
     _prepare_workers(sys.argv[1])
 
 import click  # noqa: E402
@@ -54,6 +56,28 @@ import click  # noqa: E402
 from pressroom import collect_less  # noqa: E402
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def finish(code: int) -> NoReturn:
+    """End a command that has said and written everything with exit status `code`.
+
+    Run as the `pressroom` command, the process ends once its exit handlers have run (they remove the worker
+    processes' temporary files), without the interpreter's teardown: freeing, one by one, every object a large
+    build made takes a twentieth of a second of a 2,000-article build, and nothing is left to do with them.
+    Called from a program (a test's CliRunner), it is `sys.exit(code)`."""
+    if RUN_AS_COMMAND:
+        import atexit
+        import os
+
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed pipe: the interpreter's own exit reports it as it always does
+            sys.exit(code)
+        atexit._run_exitfuncs()
+        os._exit(code)
+    sys.exit(code)
+
 
 # Each module below adds its commands to `main`; a new command is a new module in this list.
 COMMAND_MODULES = ("init", "build", "check", "dev", "ops")

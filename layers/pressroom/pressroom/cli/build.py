@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from pressroom import urls
-from pressroom.cli import EXIT_OK, EXIT_REJECTED, main
+from pressroom.cli import EXIT_OK, EXIT_REJECTED, finish, main
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -130,7 +130,7 @@ def build(content_dir: Path, out_dir: Path, now_text: str | None, theme_dir: Pat
     else:
         click.echo(f"No page written to {out_dir.resolve()}: nothing in {content_dir} is published")
     trouble = built.count(Status.REJECTED) + built.count(Status.HELD)
-    sys.exit(EXIT_REJECTED if trouble else EXIT_OK)
+    finish(EXIT_REJECTED if trouble else EXIT_OK)
 
 
 LISTED = 10  # names shown of a list of files; the rest are counted

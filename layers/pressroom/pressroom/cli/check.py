@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from pressroom import urls
-from pressroom.cli import EXIT_OK, EXIT_REJECTED, main
+from pressroom.cli import EXIT_OK, EXIT_REJECTED, finish, main
 from pressroom.cli.build import parse_now
 from pressroom.config import DEFAULT_MAX_UPLOAD_BYTES
 from pressroom.errors import Problem, Rejected
@@ -97,7 +96,7 @@ def check(paths: tuple[Path, ...], site_file: Path | None, max_bytes: int, now_t
             counts = ", ".join(f"{n} {s.value}" for s in Status
                                if (n := sum(1 for _, v in results if v.status == s)))
             click.echo(f"{len(results) - len(failed)} of {len(results)} files pass ({counts})", err=True)
-    sys.exit(EXIT_REJECTED if failed else EXIT_OK)
+    finish(EXIT_REJECTED if failed else EXIT_OK)
 
 
 def verdicts(paths: tuple[Path, ...], site_file: Path | None, max_bytes: int,
