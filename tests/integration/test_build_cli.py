@@ -855,6 +855,59 @@ def test_the_command_ends_after_its_exit_handlers_without_the_interpreters_teard
     assert list(temporary.iterdir()) == []
 
 
+@pytest.mark.parametrize("closed", [1, 2], ids=["stdout", "stderr"])
+def test_the_command_started_with_an_output_closed_ends_as_it_would_otherwise(tmp_path: Path, closed: int) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # given: the `pressroom` command started with its standard output or its standard error closed
+    command = Path(sys.executable).parent / "pressroom"
+    if not command.exists():
+        pytest.skip("the pressroom command is not installed beside this interpreter")
+    content = _content(tmp_path)
+
+    # when
+    argv = [str(command), "check", *(["--json"] if closed == 2 else []), str(content)]
+    done = subprocess.run(argv, capture_output=True, timeout=120,
+                          check=False, preexec_fn=lambda: os.close(closed))  # noqa: PLW1509 - no threads here
+
+    # then: every file passes, so exit status 0, and what the other stream says is whole
+    assert done.returncode == 0, done.stderr
+    if closed == 2:
+        assert json.loads(done.stdout)["ok"] is True
+    else:
+        assert b"3 of 3 files pass" in done.stderr
+
+
+_WRAPPED = """
+import runpy, sys
+sys.argv = [sys.argv[1], "check", sys.argv[2]]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+except SystemExit as done:
+    print("the program carried on after the command's exit", done.code)
+"""
+
+
+def test_a_program_that_runs_the_command_in_its_own_process_gets_control_back(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # given: a program that runs the `pressroom` script itself (as a debugger or a profiler does)
+    command = Path(sys.executable).parent / "pressroom"
+    if not command.exists():
+        pytest.skip("the pressroom command is not installed beside this interpreter")
+    content = _content(tmp_path)
+
+    # when
+    done = subprocess.run([sys.executable, "-c", _WRAPPED, str(command), str(content)], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+    # then: the command ends with SystemExit, which the program catches and carries on from
+    assert "the program carried on after the command's exit 0" in done.stdout, done.stderr
+
+
 _READ_AND_RENDER = """
 import sys
 from datetime import UTC, datetime

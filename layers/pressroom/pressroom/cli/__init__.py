@@ -42,9 +42,19 @@ def _run_as_the_command() -> bool:
 
     main_module = sys.modules.get("__main__")
     main_file = getattr(main_module, "__file__", None)
-    return bool(main_file and getattr(main_module, "__spec__", None) is None and sys.argv
-                and os.path.basename(main_file).startswith("pressroom")
-                and os.path.abspath(main_file) == os.path.abspath(sys.argv[0]))
+    if not (main_file and getattr(main_module, "__spec__", None) is None and sys.argv
+            and os.path.basename(main_file).startswith("pressroom")
+            and os.path.abspath(main_file) == os.path.abspath(sys.argv[0])):
+        return False
+    # and the interpreter was started on the script itself, not on a program that runs it in its own
+    # process and carries on after it (`python -m pdb pressroom ...`, a profiler, `runpy.run_path`)
+    launched = list(getattr(sys, "orig_argv", ()))
+    if len(launched) <= len(sys.argv):
+        return False
+    started = launched[: len(launched) - len(sys.argv)]
+    script = launched[len(started)]
+    return (os.path.abspath(script) == os.path.abspath(sys.argv[0]) and launched[len(started) + 1:] == sys.argv[1:]
+            and not any(flag in ("-m", "-c") for flag in started[1:]))
 
 
 RUN_AS_COMMAND = __name__ == "pressroom.cli" and _run_as_the_command()
@@ -70,8 +80,9 @@ def finish(code: int) -> NoReturn:
         import os
 
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:  # None: the command was started with that descriptor closed
+                    stream.flush()
         except (OSError, ValueError):  # a closed pipe: the interpreter's own exit reports it as it always does
             sys.exit(code)
         atexit._run_exitfuncs()
