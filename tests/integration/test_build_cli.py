@@ -855,8 +855,10 @@ def test_the_command_ends_after_its_exit_handlers_without_the_interpreters_teard
     assert list(temporary.iterdir()) == []
 
 
+@pytest.mark.parametrize("command_name", ["build", "check"])
 @pytest.mark.parametrize("closed", [1, 2], ids=["stdout", "stderr"])
-def test_the_command_started_with_an_output_closed_ends_as_it_would_otherwise(tmp_path: Path, closed: int) -> None:
+def test_the_command_started_with_an_output_closed_ends_as_it_would_otherwise(tmp_path: Path, closed: int,
+                                                                              command_name: str) -> None:
     import os
     import subprocess
     import sys
@@ -866,15 +868,22 @@ def test_the_command_started_with_an_output_closed_ends_as_it_would_otherwise(tm
     if not command.exists():
         pytest.skip("the pressroom command is not installed beside this interpreter")
     content = _content(tmp_path)
+    out = tmp_path / "out"
+    if command_name == "build":
+        argv = [str(command), "build", str(content), "--out", str(out)]
+    else:
+        argv = [str(command), "check", *(["--json"] if closed == 2 else []), str(content)]
 
     # when
-    argv = [str(command), "check", *(["--json"] if closed == 2 else []), str(content)]
-    done = subprocess.run(argv, capture_output=True, timeout=120,
-                          check=False, preexec_fn=lambda: os.close(closed))  # noqa: PLW1509 - no threads here
+    done = subprocess.run(argv, capture_output=True, timeout=120, check=False,
+                          preexec_fn=lambda: os.close(closed))  # noqa: PLW1509 - no threads here
 
-    # then: every file passes, so exit status 0, and what the other stream says is whole
+    # then: every file passes, so exit status 0, with the site written; what the other stream says is whole
     assert done.returncode == 0, done.stderr
-    if closed == 2:
+    if command_name == "build":
+        assert (out / "posts" / "two" / "index.html").is_file() and (out / ".pressroom-files").is_file()
+        assert (b"Site written to" in done.stdout) if closed == 2 else (b"articles published  2" in done.stderr)
+    elif closed == 2:
         assert json.loads(done.stdout)["ok"] is True
     else:
         assert b"3 of 3 files pass" in done.stderr

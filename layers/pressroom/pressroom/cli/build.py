@@ -212,7 +212,7 @@ class PlainErrors:
 
 def console() -> RichErrors | PlainErrors:
     """Where the command writes what it has to say: rich on a terminal, plain text elsewhere."""
-    if sys.stderr.isatty() or any(name in os.environ for name in ("FORCE_COLOR", "TTY_COMPATIBLE")):
+    if (sys.stderr is not None and sys.stderr.isatty()) or any(name in os.environ for name in ("FORCE_COLOR", "TTY_COMPATIBLE")):
         return RichErrors()
     return PlainErrors()
 
