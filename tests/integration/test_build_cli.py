@@ -497,6 +497,59 @@ class _Pool:
         future.set_result(function(job))
         return future
 
+    def answer(self, _worker: int, future):  # noqa: ANN001, ANN201
+        return future.result()
+
+
+def _die_halfway_through_answering() -> str:
+    """A worker's task that is killed while it sends its answer: half of the message is in the pipe."""
+    import os
+    import signal
+    import struct
+    from multiprocessing import connection
+
+    def send_half(self: connection.Connection, buffer: bytes) -> None:
+        message = bytes(buffer)
+        os.write(self.fileno(), struct.pack("!i", len(message)) + message[: len(message) // 2])
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    connection.Connection._send_bytes = send_half  # type: ignore[method-assign]
+    return "an answer that never arrives whole " * 100
+
+
+def test_a_worker_killed_while_it_answers_fails_its_task_and_the_build_does_not_hang() -> None:
+    import threading
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pressroom.publish import batch
+
+    # given: two workers, the first of which is killed halfway through sending an answer
+    pool = batch.Workers(2)
+    executors = pool.executors()
+    if executors is None:
+        pytest.skip("no worker processes can be started here")
+    outcome: list[object] = []
+
+    def ask() -> None:
+        try:
+            outcome.append(pool.answer(0, executors[0].submit(_die_halfway_through_answering)))
+        except BrokenProcessPool:
+            outcome.append(BrokenProcessPool)
+
+    # when: its answer is awaited, then the other worker is asked, then the workers are closed
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(60)
+    other = pool.answer(1, executors[1].submit(batch._ready))
+    closing = threading.Thread(target=pool.close, daemon=True)
+    closing.start()
+    closing.join(60)
+
+    # then: the task fails as a broken worker (its work is then done in the main process), the other worker
+    # answers, and nothing waits for ever
+    assert not asking.is_alive() and outcome == [BrokenProcessPool]
+    assert isinstance(other, int) and not closing.is_alive()
+
 
 def _held_by_stand_in(built: object, pool: _Pool) -> None:
     from pressroom.publish import batch

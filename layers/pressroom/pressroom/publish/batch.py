@@ -521,6 +521,7 @@ def _target(base: str, key: str) -> str | None:
 
 
 FILES_PER_WORKER = 10  # descriptors a worker's executor holds in this process (its queues, pipes and wakeup)
+WATCH_SECONDS = 0.5  # how often a wait for a worker's answer looks whether its process is still there
 
 
 def _workers_allowed() -> int:
@@ -545,6 +546,8 @@ class Workers:
         self.build = os.urandom(16).hex()  # names this build's articles in the workers
         self.held: dict[str, int] = {}  # content key -> the worker that read it and holds its article
         self._executors: list[ProcessPoolExecutor] | None = None
+        self._pids: list[Future[int]] = []  # each worker's process id, as its first task answers it
+        self._lost: set[int] = set()  # workers whose process ended with tasks unanswered
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
         self.broken = self.count < 2
@@ -559,6 +562,7 @@ class Workers:
                         made.append(ProcessPoolExecutor(max_workers=1, mp_context=context,
                                                         initializer=_start_worker))
                     self._executors = made
+                    self._pids = [executor.submit(_ready) for executor in made]  # starts each process
                 except OSError:  # no file descriptor or process left for them: the work is done here
                     for executor in made:
                         executor.shutdown(wait=False)
@@ -571,8 +575,7 @@ class Workers:
         scan and settings then overlap."""
         def start_all() -> None:
             try:
-                for executor in self.executors() or []:
-                    executor.submit(_ready)
+                self.executors()
             except (BrokenProcessPool, OSError):  # then the work is done in this process
                 self.broken = True
 
@@ -588,6 +591,47 @@ class Workers:
     def starting(self) -> bool:
         """Whether the processes are still being started: a task submitted now waits until they all are."""
         return self._starting is not None and self._starting.is_alive()
+
+    def answer(self, worker: int, future: Future[Any]) -> Any:
+        """`future.result()` of a task given to `worker`, or BrokenProcessPool if its process ended without
+        answering it. A process killed while it sends an answer (by the kernel out of memory, by a user) leaves
+        part of it in the pipe, and the executor then waits for the rest for ever; that wait is ended here."""
+        while True:
+            try:
+                return future.result(timeout=WATCH_SECONDS)
+            except TimeoutError:
+                if self.alive(worker):
+                    continue
+            try:  # an answer sent whole before the process ended is still on its way
+                return future.result(timeout=WATCH_SECONDS)
+            except TimeoutError:
+                self.lose(worker)
+                raise BrokenProcessPool(f"worker {worker} ended without answering") from None
+
+    def alive(self, worker: int) -> bool:
+        """Whether the process of `worker` is running (or still starting)."""
+        if worker in self._lost:
+            return False
+        started = self._pids[worker] if worker < len(self._pids) else None
+        if started is None or not started.done() or started.exception() is not None:
+            return True  # not started yet, or it failed to start: the executor says so itself
+        try:
+            os.kill(started.result(), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # the number is another user's process now: ours has ended
+            return False
+        return True
+
+    def lose(self, worker: int) -> None:
+        """Give up on `worker`: its executor's thread, waiting for the rest of an answer that will never come, is
+        woken by closing this process's end of the pipe the answers come through (a worker holds the other, closed
+        when it ended), which fails the worker's unanswered tasks with BrokenProcessPool."""
+        self._lost.add(worker)
+        executor = (self._executors or [])[worker] if worker < len(self._executors or []) else None
+        writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
+        with contextlib.suppress(OSError, AttributeError):
+            writer.close()  # type: ignore[union-attr]
 
     def close(self) -> None:
         if self._starting is not None:
@@ -662,7 +706,9 @@ def read_all(jobs: list[tuple[str, str, Site, datetime, int]], *, workers: int |
                 continue
             answered = True
             warm_when_all_given()  # when the last chunk was read here
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
+            for future in [f for f in pending if f not in done and not pool.alive(pending[f])][:1]:
+                pool.answer(pending[future], future)  # its answer, or BrokenProcessPool: the rest is read here
             for future in done:
                 worker = pending.pop(future)
                 take(future.result(), worker)
@@ -888,8 +934,9 @@ def _process_context() -> Any:
     return context
 
 
-def _ready() -> None:
-    """A worker's first task: none, it is being started."""
+def _ready() -> int:
+    """A worker's first task: none, it is being started; its answer is the process's id."""
+    return os.getpid()
 
 
 def _render_chunk(job: tuple[Site, str | None, list[Post], list[Article]]) -> list[render.Page]:
@@ -973,7 +1020,8 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
         try:
             if future is None:
                 raise BrokenProcessPool("the worker is gone")
-            for key, (page_key, content_type, body) in zip(keys, future.result(), strict=True):
+            for key, (page_key, content_type, body) in zip(keys, pool.answer(worker, future),  # type: ignore[union-attr]
+                                                          strict=True):
                 if body is None:  # the worker writes it
                     unwritten.setdefault(worker, []).append((key, page_key, content_type))
                 else:
@@ -1004,7 +1052,7 @@ def _render(out: MemorySite, plans: dict[str, Plan], site: Site, theme_dir: str 
         try:
             if writing[worker] is None:
                 raise BrokenProcessPool("the worker is gone")
-            writing[worker].result()  # type: ignore[union-attr]
+            pool.answer(worker, writing[worker])  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - the worker could not write them: they are rendered and written here
             here_too([key for key, _, _ in entries])
             out.write(out_dir, [page_key for _, page_key, _ in entries])
