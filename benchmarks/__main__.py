@@ -227,7 +227,7 @@ def main() -> None:
     if "worst" in only:
         bench_worst()
     if "publish" in only:
-        report_publish(bench_publish([10, 2000], repeats=1 if args.quick else 3))
+        report_publish(bench_publish([10, 2000], repeats=1 if args.quick else 7))
     if "latency" in only:
         bench_latency(repeats=1 if args.quick else 3)
     if "coldstart" in only:
