@@ -519,6 +519,7 @@ def _die_halfway_through_answering() -> str:
 
 def test_a_worker_killed_while_it_answers_fails_its_task_and_the_build_does_not_hang() -> None:
     import threading
+    from concurrent.futures import wait
     from concurrent.futures.process import BrokenProcessPool
 
     from pressroom.publish import batch
@@ -540,6 +541,8 @@ def test_a_worker_killed_while_it_answers_fails_its_task_and_the_build_does_not_
     asking = threading.Thread(target=ask, daemon=True)
     asking.start()
     asking.join(60)
+    queued = executors[0].submit(batch._ready)  # behind the task whose answer never came whole
+    wait([queued], timeout=60)
     other = pool.answer(1, executors[1].submit(batch._ready))
     closing = threading.Thread(target=pool.close, daemon=True)
     closing.start()
@@ -548,6 +551,7 @@ def test_a_worker_killed_while_it_answers_fails_its_task_and_the_build_does_not_
     # then: the task fails as a broken worker (its work is then done in the main process), the other worker
     # answers, and nothing waits for ever
     assert not asking.is_alive() and outcome == [BrokenProcessPool]
+    assert queued.done() and isinstance(queued.exception(), BrokenProcessPool)  # its executor was woken
     assert isinstance(other, int) and not closing.is_alive()
 
 

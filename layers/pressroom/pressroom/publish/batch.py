@@ -637,8 +637,9 @@ class Workers:
         if self._starting is not None:
             self._starting.join()
             self._starting = None
-        for executor in self._executors or []:
-            executor.shutdown(wait=True, cancel_futures=True)
+        for worker, executor in enumerate(self._executors or []):
+            # a lost worker's executor is not waited for (its thread may not have been woken)
+            executor.shutdown(wait=worker not in self._lost, cancel_futures=True)
         self._executors = None
 
     def __enter__(self) -> Workers:
