@@ -530,10 +530,12 @@ def test_a_worker_killed_while_it_answers_fails_its_task_and_the_build_does_not_
     if executors is None:
         pytest.skip("no worker processes can be started here")
     outcome: list[object] = []
+    dying = executors[0].submit(_die_halfway_through_answering)
+    queued = executors[0].submit(batch._ready)  # behind the task whose answer never comes whole
 
     def ask() -> None:
         try:
-            outcome.append(pool.answer(0, executors[0].submit(_die_halfway_through_answering)))
+            outcome.append(pool.answer(0, dying))
         except BrokenProcessPool:
             outcome.append(BrokenProcessPool)
 
@@ -541,7 +543,6 @@ def test_a_worker_killed_while_it_answers_fails_its_task_and_the_build_does_not_
     asking = threading.Thread(target=ask, daemon=True)
     asking.start()
     asking.join(60)
-    queued = executors[0].submit(batch._ready)  # behind the task whose answer never came whole
     wait([queued], timeout=60)
     other = pool.answer(1, executors[1].submit(batch._ready))
     closing = threading.Thread(target=pool.close, daemon=True)
